@@ -1,0 +1,30 @@
+"""Template helpers of the site shell."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def startswith(value: str, prefix: str) -> bool:
+    return bool(value) and bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The page's address without query parameters, but for a page number past 1."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = request.build_absolute_uri(request.path)
+    page = request.GET.get("page", "")
+    if page.isascii() and page.isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return url
+
+
+@register.simple_tag
+def app_download_url(site_settings) -> str:
+    if site_settings.app_download_page_id and site_settings.app_download_page:
+        return site_settings.app_download_page.url
+    return site_settings.app_store_url or site_settings.google_play_url

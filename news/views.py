@@ -1,0 +1,20 @@
+"""Keyword pages: every story carrying one keyword."""
+
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from taggit.models import Tag
+
+from core.pagination import paginate
+from news.models import ArticlePage
+
+KEYWORD_PER_PAGE = 20
+
+
+def keyword(request, slug: str):
+    tag = get_object_or_404(Tag, slug=slug)
+    articles = ArticlePage.objects.live().filter(keywords=tag).for_listing()
+    return TemplateResponse(
+        request,
+        "news/keyword.html",
+        {"keyword": tag, "articles": paginate(request, articles, KEYWORD_PER_PAGE)},
+    )
