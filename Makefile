@@ -18,13 +18,14 @@ install: $(VENV)/.installed
 
 demo: install
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py load_demo
 
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	bash scripts/ensure-browser
+	bash scripts/ensure-test-tools
 	$(PY) -m pytest
 
 lint: install
