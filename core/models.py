@@ -21,6 +21,18 @@ DEFAULT_COMMENTS_DISCLAIMER = (
 )
 
 
+def page_link(label) -> models.ForeignKey:
+    """A setting that points at one page of the site, such as the privacy page."""
+    return models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 @register_setting(icon="cog")
 class SiteSettings(BaseSiteSetting):
     site_name = models.CharField(_("site name"), max_length=40, default="华讯")
@@ -39,14 +51,7 @@ class SiteSettings(BaseSiteSetting):
         default="华人居民",
         help_text=_("New accounts are called this prefix plus 5 random characters."),
     )
-    app_download_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("app download page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    app_download_page = page_link(_("app download page"))
     app_store_url = models.URLField(_("App Store link"), blank=True)
     google_play_url = models.URLField(_("Google Play link"), blank=True)
     republish_disclaimer = models.TextField(
@@ -73,38 +78,10 @@ class SiteSettings(BaseSiteSetting):
         help_text=_("A sponsor's one-line notice, e.g. a law firm."),
     )
     legal_counsel_url = models.URLField(_("legal counsel link"), blank=True)
-    privacy_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("privacy page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    contact_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("contact page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    business_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("business page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    careers_page = models.ForeignKey(
-        "wagtailcore.Page",
-        verbose_name=_("careers page"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    privacy_page = page_link(_("privacy page"))
+    contact_page = page_link(_("contact page"))
+    business_page = page_link(_("business page"))
+    careers_page = page_link(_("careers page"))
 
     panels = [
         MultiFieldPanel(

@@ -71,3 +71,10 @@ def test_the_catalogue_holds_every_string_in_the_code(tmp_path):
     }
     ours = {e.msgid for e in polib.pofile(str(CATALOGUE / "django.po"))}
     assert fresh - ours == set(), "new strings: run make messages and translate them"
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
