@@ -165,8 +165,11 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         articles = ArticlePage.objects.live().descendant_of(self).for_listing()
+        context["latest"] = latest = paginate(request, articles, self.latest_per_page)
+        if latest.number > 1:
+            # Older pages are just the list: no headlines, no channel blocks.
+            return context
         context["headlines"] = list(articles.filter(is_headline=True)[:3])
-        context["latest"] = paginate(request, articles, self.latest_per_page)
         channels = list(ChannelPage.objects.live().child_of(self).specific())
         by_channel = articles.top_per_channel(self.per_channel)
         context["channel_blocks"] = [

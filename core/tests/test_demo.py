@@ -36,6 +36,9 @@ def test_demo_builds_a_complete_portal_and_is_idempotent(client):
         a for a in articles.filter(is_photo_set=True) if len(a.body_image_ids()) >= 5
     ]
     assert len(photo_sets) >= 2
+    # The browser test opens the newest photo set: it must show the republish parts.
+    newest = max(photo_sets, key=lambda article: article.published_at)
+    assert newest.is_republished and newest.original_url
     assert articles.filter(is_republished=True, source__isnull=False).exists()
     assert articles.filter(is_republished=False).exists()
     assert all(a.keywords.exists() for a in articles)
