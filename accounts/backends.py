@@ -10,15 +10,14 @@ class EmailOrNicknameBackend(ModelBackend):
         if not username or password is None:
             return None
         User = get_user_model()
-        user = (
-            User.objects.filter(
-                Q(email__iexact=username)
-                | Q(nickname__iexact=username)
-                | Q(username=username)
-            )
-            .order_by("pk")
-            .first()
-        )
+        username = username.strip()
+        # Nicknames cannot hold "@", so an address never finds someone else's
+        # account by a nickname that copies it.
+        if "@" in username:
+            match = Q(email__iexact=username) | Q(username=username)
+        else:
+            match = Q(nickname__iexact=username) | Q(username=username)
+        user = User.objects.filter(match).order_by("pk").first()
         if user is None:
             # Spend the same time as a real check, so timing does not reveal accounts.
             User().set_password(password)

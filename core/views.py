@@ -1,4 +1,4 @@
-"""The HTML site map (网站地图)."""
+"""The HTML site map (网站地图) and the page for a refused form (CSRF)."""
 
 from django.db.models import Count
 from django.template.response import TemplateResponse
@@ -10,6 +10,11 @@ from editions.models import City
 from news.models import ChannelPage
 
 SITEMAP_KEYWORDS = 60
+
+
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token: say so in Chinese, change nothing."""
+    return TemplateResponse(request, "403_csrf.html", status=403)
 
 
 def site_map(request):

