@@ -115,7 +115,12 @@ class User(AbstractUser):
         if self.avatar:
             storage, name = self.avatar.storage, self.avatar.name
             transaction.on_commit(lambda: storage.delete(name))
+        liked = list(
+            Comment.objects.filter(likes__user=self).values_list("pk", flat=True)
+        )
         self.delete()
+        # The likes went with the account; the totals shown must follow.
+        Comment.objects.filter(pk__in=liked).recount_likes()
 
     def export_data(self, request=None) -> dict:
         """Everything stored about this reader, as plain JSON-ready data."""

@@ -121,6 +121,16 @@ class CommentQuerySet(models.QuerySet):
     def with_people(self):
         return self.select_related("user", "reply_to_user")
 
+    def recount_likes(self) -> int:
+        likes = (
+            CommentLike.objects.filter(comment=OuterRef("pk"))
+            .order_by()
+            .values("comment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.update(like_count=models.functions.Coalesce(Subquery(likes), 0))
+
 
 class Comment(models.Model):
     class Status(models.TextChoices):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from comments.forms import CommentForm, EditForm, ReportForm, body_hash
@@ -34,9 +34,9 @@ from news.models import ArticlePage
 PAGE_SIZE = 20
 REPLIES_SHOWN = 3
 ORDER_CHOICES = [
-    ("new", _lazy("Newest")),
-    ("old", _lazy("Oldest")),
-    ("hot", _lazy("Most liked")),
+    ("new", gettext_lazy("Newest")),
+    ("old", gettext_lazy("Oldest")),
+    ("hot", gettext_lazy("Most liked")),
 ]
 ORDERS = {key for key, _label in ORDER_CHOICES}
 

@@ -48,6 +48,18 @@ SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "")
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+OPEN_METEO_URL = os.environ.get(
+    "OPEN_METEO_URL", "https://api.open-meteo.com/v1/forecast"
+)
+BOM_URL = os.environ.get("BOM_URL", "https://www.bom.gov.au/fwo/")
+RBA_URL = os.environ.get(
+    "RBA_URL", "https://www.rba.gov.au/statistics/tables/csv/f11.1-data.csv"
+)
+ECB_URL = os.environ.get(
+    "ECB_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml"
+)
+WEATHER_REFRESH_SECONDS = int(os.environ.get("WEATHER_REFRESH_SECONDS", "1800"))
+RATES_REFRESH_SECONDS = int(os.environ.get("RATES_REFRESH_SECONDS", "3600"))
 # -------------------------------------------------------------------------------
 
 if not SECRET_KEY:

@@ -56,7 +56,7 @@ def first_article_url(page: Page) -> str:
 
 
 def test_newcomers_discuss_a_story_and_a_moderator_hides_a_reply(
-    browser: Browser, demo_server: str, demo_mailbox: Path
+    browser: Browser, demo_server: str, demo_mailbox: Path, artifacts_dir: Path
 ) -> None:
     stamp = int(time.time())
     first_context, first = new_reader(browser, demo_server)
@@ -103,6 +103,7 @@ def test_newcomers_discuss_a_story_and_a_moderator_hides_a_reply(
         reply.locator(".report-form input[value=spam]").check()
         reply.locator(".report-form button[type=submit]").click()
         expect(reply.locator(".report-box .notice")).to_contain_text("感谢举报")
+        first.locator("#comments").screenshot(path=artifacts_dir / "comments.png")
 
         # The moderator hides the reported reply from the admin.
         moderator.goto("/admin/login/")

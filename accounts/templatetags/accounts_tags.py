@@ -6,13 +6,6 @@ from django.utils.html import format_html
 register = template.Library()
 
 DEFAULT_SIZE = 40
-# Inline, so the avatar looks right on every page (header, comment lists) whatever
-# stylesheets that page links.
-CIRCLE = (
-    "display: inline-block; flex: none; box-sizing: border-box; "
-    "border-radius: 50%; overflow: hidden; vertical-align: middle; "
-    "text-align: center; color: #fff; font-weight: 600; user-select: none"
-)
 
 
 @register.simple_tag
@@ -23,37 +16,25 @@ def avatar(user, size=DEFAULT_SIZE) -> str:
     except (TypeError, ValueError):
         size = DEFAULT_SIZE
     if user is None or not getattr(user, "pk", None):
-        return circle("avatar avatar-default avatar-deleted", "", "#9a9aa2", size, "?")
+        return circle("avatar avatar-default avatar-deleted", None, size, "?")
     if user.avatar:
         return format_html(
             '<img class="avatar" src="{}" width="{}" height="{}" alt="" '
-            'style="border-radius: 50%; vertical-align: middle" '
             'loading="lazy" decoding="async">',
             user.avatar.url,
             size,
             size,
         )
-    hue = user.avatar_hue
-    return circle(
-        "avatar avatar-default",
-        f"--avatar-hue: {hue}; ",
-        f"hsl({hue} 45% 46%)",
-        size,
-        user.initial,
-    )
+    return circle("avatar avatar-default", user.avatar_hue, size, user.initial)
 
 
-def circle(classes: str, hue: str, background: str, size: int, text: str) -> str:
+def circle(classes: str, hue: int | None, size: int, text: str) -> str:
+    """The shape and colours come from site.css; only size and hue vary."""
+    hue_style = "" if hue is None else f"--avatar-hue: {hue}; "
     return format_html(
-        '<span class="{}" style="{}{}; width: {}px; height: {}px; line-height: {}px; '
-        'font-size: {}px; background: {}" aria-hidden="true">{}</span>',
+        '<span class="{}" style="{}--avatar-size: {}px" aria-hidden="true">{}</span>',
         classes,
-        hue,
-        CIRCLE,
+        hue_style,
         size,
-        size,
-        size,
-        round(size * 0.45),
-        background,
         text,
     )

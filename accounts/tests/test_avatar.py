@@ -213,8 +213,7 @@ def test_the_default_avatar_is_a_coloured_initial(home):
     assert circle["class"] == ["avatar", "avatar-default"]
     assert circle.get_text() == "W"
     assert f"--avatar-hue: {first.avatar_hue}" in circle["style"]
-    assert "width: 40px; height: 40px" in circle["style"]
-    assert f"background: hsl({first.avatar_hue} " in circle["style"]
+    assert "--avatar-size: 40px" in circle["style"]
     # The same colour every time, and neighbours are told apart.
     assert render_avatar(User.objects.get(pk=first.pk))["style"] == circle["style"]
     assert render_avatar(second).get_text() == "考"
@@ -238,5 +237,5 @@ def test_a_deleted_account_gets_a_grey_question_mark():
 
 
 def test_a_bad_size_falls_back(home):
-    assert "width: 40px" in render_avatar(UserFactory(), '"big"')["style"]
-    assert "width: 512px" in render_avatar(UserFactory(), "99999")["style"]
+    assert "--avatar-size: 40px" in render_avatar(UserFactory(), '"big"')["style"]
+    assert "--avatar-size: 512px" in render_avatar(UserFactory(), "99999")["style"]

@@ -537,3 +537,25 @@ def test_the_first_page_costs_the_same_queries_for_10_or_300_comments(
             assert client.get(article.url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_deleted_account_takes_its_likes_along(client, article, reader):
+    comment = add_comment(article, reader, "被点赞的评论")
+    fan = UserFactory()
+    login(client, fan)
+    client.post(f"/comments/{comment.pk}/like/")
+    assert Comment.objects.get(pk=comment.pk).like_count == 1
+    fan.delete_account("anonymise")
+    assert Comment.objects.get(pk=comment.pk).like_count == 0
+
+
+def test_invalid_utf8_gets_a_chinese_message(client, article, reader):
+    login(client, reader)
+    response = client.post(
+        f"/comments/article/{article.pk}/post/",
+        b"body=%E4%BD%A0%FF%FE&key=" + str(uuid.uuid4()).encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "无法显示的字符" in response.content.decode()
+    assert not Comment.objects.exists()
