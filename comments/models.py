@@ -221,13 +221,33 @@ class Comment(models.Model):
             ),
         ]
         indexes = [
-            # The list pages walk these in order and stop after a page (keyset).
-            models.Index(fields=["article", "parent", "id"], name="comment_list_new"),
+            # The list pages walk these in order and stop after a page (keyset);
+            # partial, so that "top-level only" is the index itself and the
+            # planners (SQLite has no statistics by default) cannot miss it.
             models.Index(
-                fields=["article", "parent", "like_count", "id"],
-                name="comment_list_hot",
+                fields=["article", "-id"],
+                condition=Q(parent__isnull=True),
+                name="comment_top_new",
             ),
-            models.Index(fields=["status", "-id"], name="comment_queue"),
+            models.Index(
+                fields=["article", "-like_count", "-id"],
+                condition=Q(parent__isnull=True),
+                name="comment_top_hot",
+            ),
+            models.Index(
+                fields=["article"], condition=Q(is_pinned=True), name="comment_pinned"
+            ),
+            models.Index(
+                fields=["parent", "id"],
+                condition=Q(status="published"),
+                name="comment_replies",
+            ),
+            models.Index(
+                fields=["-id"], condition=Q(status="pending"), name="comment_pending"
+            ),
+            models.Index(
+                fields=["-id"], condition=Q(report_count__gt=0), name="comment_reported"
+            ),
             models.Index(fields=["user", "-id"], name="comment_by_user"),
             models.Index(fields=["user", "body_hash"], name="comment_duplicates"),
             models.Index(fields=["article", "status"], name="comment_count"),
