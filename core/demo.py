@@ -20,7 +20,7 @@ from wagtail.models import Collection, Page, Site
 
 from accounts.models import User
 from core.models import FriendlyLink, HomePage, SiteSettings, StandardPage
-from editions.models import City, ExchangeRate, WeatherReading
+from editions.models import City, ExchangeRate, WeatherProvider, WeatherReading
 from news.models import ArticlePage, ChannelPage, Source
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
@@ -28,8 +28,19 @@ DEMO_PROVIDER = "demo"
 IMAGE_SIZE = (1200, 800)
 
 CITIES = [
-    # slug, Chinese, English, time zone, latitude, longitude
-    ("sydney", "悉尼", "Sydney", "Australia/Sydney", "-33.86785", "151.20732"),
+    # slug, Chinese, English, time zone, latitude, longitude,
+    # and the Bureau of Meteorology's précis product and location (weather_provider
+    # stays Open-Meteo: an editor switches a city to BoM in the admin)
+    (
+        "sydney",
+        "悉尼",
+        "Sydney",
+        "Australia/Sydney",
+        "-33.86785",
+        "151.20732",
+        "IDN11060",
+        "NSW_PT131",
+    ),
     (
         "melbourne",
         "墨尔本",
@@ -37,6 +48,8 @@ CITIES = [
         "Australia/Melbourne",
         "-37.81400",
         "144.96332",
+        "IDV10753",
+        "VIC_PT042",
     ),
     (
         "brisbane",
@@ -45,8 +58,19 @@ CITIES = [
         "Australia/Brisbane",
         "-27.46794",
         "153.02809",
+        "IDQ11295",
+        "QLD_PT001",
     ),
-    ("perth", "珀斯", "Perth", "Australia/Perth", "-31.95224", "115.86140"),
+    (
+        "perth",
+        "珀斯",
+        "Perth",
+        "Australia/Perth",
+        "-31.95224",
+        "115.86140",
+        "IDW14199",
+        "WA_PT053",
+    ),
     (
         "adelaide",
         "阿德莱德",
@@ -54,11 +78,45 @@ CITIES = [
         "Australia/Adelaide",
         "-34.92866",
         "138.59863",
+        "IDS10044",
+        "SA_PT001",
     ),
-    ("canberra", "堪培拉", "Canberra", "Australia/Sydney", "-35.28346", "149.12807"),
-    ("hobart", "霍巴特", "Hobart", "Australia/Hobart", "-42.87936", "147.32941"),
-    ("darwin", "达尔文", "Darwin", "Australia/Darwin", "-12.46113", "130.84185"),
+    (
+        "canberra",
+        "堪培拉",
+        "Canberra",
+        "Australia/Sydney",
+        "-35.28346",
+        "149.12807",
+        "IDN11060",
+        "NSW_PT027",
+    ),
+    (
+        "hobart",
+        "霍巴特",
+        "Hobart",
+        "Australia/Hobart",
+        "-42.87936",
+        "147.32941",
+        "IDT16710",
+        "TAS_PT021",
+    ),
+    (
+        "darwin",
+        "达尔文",
+        "Darwin",
+        "Australia/Darwin",
+        "-12.46113",
+        "130.84185",
+        "IDD10207",
+        "NT_PT001",
+    ),
 ]
+# The demo is an Australian portal; a Vancouver or Auckland one is set up in the admin.
+CITY_CURRENCY = ("AUD", "澳元")
+# Around what one unit bought in CNY lately, for plausible sample rates.
+DEMO_RATES = {"AUD": "4.70", "CAD": "5.20", "NZD": "4.25", "USD": "7.20"}
+DEMO_CONDITIONS = ["晴", "多云", "阵雨", "晴间多云"]
 # Typical early-summer daily minimum and maximum, for plausible sample readings.
 CITY_CLIMATE = {
     "sydney": (17, 25),
@@ -225,7 +283,7 @@ def upsert_images(specs: list[dict]) -> dict[str, int]:
 
 def upsert_cities() -> dict[str, City]:
     cities = {}
-    for order, (slug, name, name_en, zone, lat, lon) in enumerate(CITIES):
+    for order, (slug, name, name_en, zone, lat, lon, product, aac) in enumerate(CITIES):
         city, _ = City.objects.update_or_create(
             slug=slug,
             defaults={
@@ -234,8 +292,11 @@ def upsert_cities() -> dict[str, City]:
                 "time_zone": zone,
                 "latitude": Decimal(lat),
                 "longitude": Decimal(lon),
-                "currency": "AUD",
-                "currency_name": "澳元",
+                "currency": CITY_CURRENCY[0],
+                "currency_name": CITY_CURRENCY[1],
+                "weather_provider": WeatherProvider.OPEN_METEO,
+                "bom_product_id": product,
+                "bom_location_aac": aac,
                 "sort_order": order,
             },
         )
@@ -244,38 +305,59 @@ def upsert_cities() -> dict[str, City]:
 
 
 def upsert_readings(cities: dict[str, City]) -> None:
-    """A week of sample forecasts per city and 30 days of AUD:CNY, around today."""
+    """A week of sample forecasts per city, the current temperature, and a month of
+    rates to CNY for every currency the cities use: the demo works offline."""
+    now = timezone.now()
     for slug, city in cities.items():
         low, high = CITY_CLIMATE[slug]
         today = city.local_today
-        for offset in range(-1, 8):
+        for offset in range(7):
             day = today + datetime.timedelta(days=offset)
             rng = seeded(slug, day)
             temp_min = Decimal(str(round(low + rng.uniform(-2, 2), 1)))
-            temp_max = Decimal(str(round(high + rng.uniform(-2, 3), 1)))
+            temp_max = max(
+                Decimal(str(round(high + rng.uniform(-2, 3), 1))), temp_min + 3
+            )
+            condition = rng.choice(DEMO_CONDITIONS)
+            current = {}
+            if offset == 0:
+                share = Decimal(str(round(rng.uniform(0.2, 0.9), 2)))
+                current = {
+                    "current_temp": (temp_min + (temp_max - temp_min) * share).quantize(
+                        Decimal("0.1")
+                    ),
+                    "current_condition": condition,
+                }
             WeatherReading.objects.update_or_create(
                 city=city,
                 provider=DEMO_PROVIDER,
                 forecast_date=day,
                 defaults={
                     "temp_min": temp_min,
-                    "temp_max": max(temp_max, temp_min + 3),
-                    "condition": rng.choice(["晴", "多云", "阵雨", "晴间多云"]),
+                    "temp_max": temp_max,
+                    "condition": condition,
+                    "issued_at": now,
+                    "fetched_at": now,
+                    **current,
                 },
             )
     today = timezone.localdate()
-    for offset in range(30):
-        day = today - datetime.timedelta(days=offset)
-        rate = Decimal("4.70") + Decimal(
-            str(round(seeded("AUD", day).uniform(-0.06, 0.06), 4))
-        )
-        ExchangeRate.objects.update_or_create(
-            base="AUD",
-            quote="CNY",
-            provider=DEMO_PROVIDER,
-            rate_date=day,
-            defaults={"rate": rate},
-        )
+    for currency in sorted({city.currency for city in cities.values()}):
+        middle = Decimal(DEMO_RATES.get(currency, "5.00"))
+        # Like a central bank's: business days only, the newest from the last
+        # business day before today, so a real provider's newer rate wins.
+        for offset in range(1, 31):
+            day = today - datetime.timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            swing = Decimal(str(round(seeded(currency, day).uniform(-0.06, 0.06), 4)))
+            ExchangeRate.objects.update_or_create(
+                base=currency,
+                quote="CNY",
+                provider=DEMO_PROVIDER,
+                rate_date=day,
+                defaults={"rate": middle + swing, "confirmed": True, "fetched_at": now},
+            )
 
 
 def site_root() -> HomePage:

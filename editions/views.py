@@ -10,11 +10,12 @@ from django.views.decorators.http import require_GET
 from core.models import SiteSettings
 from core.pagination import paginate
 from editions.models import City
-from news.models import ArticlePage
+from news.models import ArticlePage, ChannelPage
 
 CITY_COOKIE = "city"
 CITY_COOKIE_AGE = 365 * 24 * 3600
 CITY_PER_PAGE = 20
+CITY_PER_CHANNEL = 4
 
 
 @require_GET
@@ -45,11 +46,25 @@ def header_widget(request, slug: str):
     return TemplateResponse(request, "editions/header_widget.html", {"city": city})
 
 
+@require_GET
 def city_page(request, slug: str):
+    """Local news, the week's forecast and a month of rates, in fixed queries."""
     city = get_object_or_404(City, slug=slug)
-    articles = ArticlePage.objects.live().in_city(city).for_listing()
-    return TemplateResponse(
-        request,
-        "editions/city.html",
-        {"city": city, "articles": paginate(request, articles, CITY_PER_PAGE)},
-    )
+    live = ArticlePage.objects.live().for_listing()
+    articles = paginate(request, live.in_city(city), CITY_PER_PAGE)
+    context = {"city": city, "articles": articles}
+    if articles.number == 1:
+        # Later pages are just the list, as on the front page.
+        by_channel = live.top_per_channel(CITY_PER_CHANNEL)
+        channels = ChannelPage.objects.live().in_menu().order_by("path")
+        context.update(
+            forecast=city.forecast(),
+            rate=city.current_rate(),
+            rate_history=city.rate_history(),
+            channel_blocks=[
+                (channel, by_channel[channel.pk])
+                for channel in channels
+                if channel.pk in by_channel
+            ],
+        )
+    return TemplateResponse(request, "editions/city.html", context)

@@ -16,6 +16,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -134,19 +136,41 @@ def demo_workdir() -> Iterator[Path]:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def demo_mailbox(demo_workdir: Path) -> Path:
-    """The folder where the demo server writes each e-mail it sends."""
-    return demo_workdir / "mail"
+@dataclass
+class DemoSite:
+    """A demo portal being served: its address, environment and working folder."""
+
+    base_url: str
+    env: dict[str, str]
+    workdir: Path
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        """Run another manage.py command (a worker, a scheduler) beside the server,
+        with the same environment, until the site stops."""
+        log = (self.workdir / f"{name}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture(scope="session")
-def demo_server(demo_workdir: Path, demo_mailbox: Path) -> Iterator[str]:
-    """The demo portal served by granian in its own process; yields its base URL."""
-    workdir = demo_workdir
+@contextmanager
+def serve_demo(workdir: Path, **extra_env: str) -> Iterator[DemoSite]:
+    """Build the demo in its own database and serve it with granian."""
     database = settings.DATABASES["default"]
     on_postgres = "postgresql" in database["ENGINE"]
-    db_name = f"huaxun_browser_{os.getpid()}"
+    db_name = f"huaxun_browser_{os.getpid()}_{workdir.name[-8:].lower()}"
     port = free_port()
     env = {
         **os.environ,
@@ -156,9 +180,10 @@ def demo_server(demo_workdir: Path, demo_mailbox: Path) -> Iterator[str]:
         # environment of the test run says.
         "REDIS_URL": "",
         "SERVE_MEDIA": "true",
-        "EMAIL_URL": f"file://{demo_mailbox}",
+        "EMAIL_URL": f"file://{workdir / 'mail'}",
         "SITE_BASE_URL": f"http://127.0.0.1:{port}",
         "TASKS_BACKEND": "immediate",
+        **extra_env,
     }
     if on_postgres:
         create_postgres_database(database, db_name)
@@ -166,58 +191,71 @@ def demo_server(demo_workdir: Path, demo_mailbox: Path) -> Iterator[str]:
     else:
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
 
-    server = None
-    log = None
+    site = DemoSite(base_url=f"http://127.0.0.1:{port}", env=env, workdir=workdir)
     try:
         run_manage(env, "migrate", "--no-input")
         run_manage(env, "load_demo")
         run_manage(env, "collectstatic", "--no-input")
-
         log_path = workdir / "granian.log"
-        log = log_path.open("wb")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--blocking-threads",
-                "1",
-                "huaxun.wsgi:application",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
+        with log_path.open("wb") as log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "granian",
+                    "--interface",
+                    "wsgi",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    "1",
+                    "--blocking-threads",
+                    "1",
+                    "huaxun.wsgi:application",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        site.processes.append(server)
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not answers_200(base_url + "/"):
+        while not answers_200(site.base_url + "/"):
             if server.poll() is not None or time.monotonic() > deadline:
                 stop(server)
-                output = log_path.read_text(encoding="utf-8", errors="replace")
                 pytest.fail(
-                    f"granian did not answer 200 on {base_url}/ within "
+                    f"granian did not answer 200 on {site.base_url}/ within "
                     f"{SERVER_START_TIMEOUT} s (exit code {server.returncode})\n"
-                    f"--- server output ---\n{output}",
+                    f"--- server output ---\n{site.log('granian')}",
                     pytrace=False,
                 )
             time.sleep(0.25)
-        yield base_url
+        yield site
     finally:
-        if server is not None:
-            stop(server)
-        if log is not None:
-            log.close()
+        for process in reversed(site.processes):
+            stop(process)
         if on_postgres:
             drop_postgres_database(database, db_name)
+
+
+@pytest.fixture(scope="session")
+def demo_site(demo_workdir: Path) -> Iterator[DemoSite]:
+    with serve_demo(demo_workdir) as site:
+        yield site
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_site: DemoSite) -> str:
+    """The base URL of the demo portal served by granian in its own process."""
+    return demo_site.base_url
+
+
+@pytest.fixture(scope="session")
+def demo_mailbox(demo_site: DemoSite) -> Path:
+    """The folder where the demo server writes each e-mail it sends."""
+    return demo_site.workdir / "mail"
 
 
 # --- The browser ---------------------------------------------------------------
