@@ -10,8 +10,9 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
-from wagtail.models import Site
+from wagtail.contrib.settings.models import register_setting
+
+from core.models import CurrentSiteSetting
 
 EDIT_WINDOW = timedelta(minutes=5)
 MAX_LENGTH = 2000
@@ -34,7 +35,7 @@ class DeletedAccountComments(models.TextChoices):
 
 
 @register_setting(icon="comment")
-class CommentSettings(BaseSiteSetting):
+class CommentSettings(CurrentSiteSetting):
     mode = models.CharField(
         _("moderation mode"),
         max_length=12,
@@ -88,13 +89,6 @@ class CommentSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("comment settings")
-
-    @classmethod
-    def current(cls, request=None) -> "CommentSettings":
-        if request is not None:
-            return cls.for_request(request)
-        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-        return cls.for_site(site) if site else cls()
 
     def mode_for(self, article) -> str:
         """The mode in force on an article: its own or the site's, closed when old."""

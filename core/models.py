@@ -33,8 +33,25 @@ def page_link(label) -> models.ForeignKey:
     )
 
 
+class CurrentSiteSetting(BaseSiteSetting):
+    """A site setting that code outside a request can read too."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def current(cls, request=None):
+        """The settings of the request's site, or of the default site."""
+        if request is not None:
+            return cls.for_request(request)
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+        if site is None:
+            return cls()
+        return cls.for_site(site)
+
+
 @register_setting(icon="cog")
-class SiteSettings(BaseSiteSetting):
+class SiteSettings(CurrentSiteSetting):
     site_name = models.CharField(_("site name"), max_length=40, default="华讯")
     slogan = models.CharField(_("slogan"), max_length=80, blank=True)
     default_city = models.ForeignKey(
@@ -115,16 +132,6 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("site settings")
-
-    @classmethod
-    def current(cls, request=None) -> "SiteSettings":
-        """The settings of the request's site, or of the default site."""
-        if request is not None:
-            return cls.for_request(request)
-        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-        if site is None:
-            return cls()
-        return cls.for_site(site)
 
     def disclaimer_for(self, source_name: str) -> str:
         return self.republish_disclaimer.replace("{source}", source_name)

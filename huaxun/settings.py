@@ -58,6 +58,7 @@ RBA_URL = os.environ.get(
 ECB_URL = os.environ.get(
     "ECB_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml"
 )
+INGEST_PRIVATE_HOSTS = env_list("INGEST_PRIVATE_HOSTS", "")
 WEATHER_REFRESH_SECONDS = int(os.environ.get("WEATHER_REFRESH_SECONDS", "1800"))
 RATES_REFRESH_SECONDS = int(os.environ.get("RATES_REFRESH_SECONDS", "3600"))
 # -------------------------------------------------------------------------------
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "comments",
     "news",
     "editions",
+    "ingest",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
