@@ -2,7 +2,9 @@
 
 import datetime
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, URLValidator
+from django.db import models, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.dispatch import receiver
@@ -11,23 +13,44 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
+from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.images import get_image_model
+from wagtail.log_actions import log
 from wagtail.models import Page, PageManager, PageQuerySet
 from wagtail.search import index
 from wagtail.signals import post_page_move
-from wagtail.snippets.models import register_snippet
 
 from comments.models import CommentMode
 from core.models import SiteSettings
 from core.pagination import paginate
 from news.blocks import ArticleBodyBlock
 
+TAKEDOWN_ACTION = "huaxun_news.takedown"
 
-@register_snippet
+
+class SourceKind(models.TextChoices):
+    RSS = "rss", _("RSS/Atom feed")
+    SITEMAP = "sitemap", _("Sitemap or news sitemap")
+    URLS = "urls", _("A list of article URLs entered by hand")
+
+
+class ScriptConversion(models.TextChoices):
+    NONE = "", _("No conversion")
+    T2S = "t2s", _("To Simplified Chinese")
+    S2T = "s2t", _("To Traditional Chinese")
+    S2HK = "s2hk", _("To Traditional Chinese (Hong Kong)")
+    S2TW = "s2tw", _("To Traditional Chinese (Taiwan)")
+
+
+class SearchEngines(models.TextChoices):
+    CANONICAL = "canonical", _("Point search engines to the original (rel=canonical)")
+    NOINDEX = "noindex", _("Keep our copy out of search engines (noindex)")
+
+
 class Source(models.Model):
-    """An outlet whose stories the portal republishes."""
+    """An outlet whose stories the portal republishes, and how we fetch them."""
 
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), unique=True)
@@ -37,12 +60,114 @@ class Source(models.Model):
         blank=True,
         help_text=_("On what terms we may republish: agreement, licence, permission."),
     )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive sources are not fetched."),
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=SourceKind.choices,
+        default=SourceKind.RSS,
+        help_text=_("Where new stories of this outlet are found."),
+    )
+    feed_url = models.URLField(
+        _("feed or sitemap URL"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Required for an RSS/Atom feed or a sitemap."),
+    )
+    url_list = models.TextField(
+        _("article URLs"),
+        blank=True,
+        help_text=_("One URL per line; required for a list entered by hand."),
+    )
+    poll_minutes = models.PositiveIntegerField(
+        _("check every (minutes)"),
+        default=60,
+        validators=[MinValueValidator(15)],
+        help_text=_("How often to look for new stories; at least 15 minutes."),
+    )
+    encoding_override = models.CharField(
+        _("encoding override"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "Only when the outlet declares its encoding wrongly, e.g. gbk. "
+            "Empty: detect it."
+        ),
+    )
+    default_channel = models.ForeignKey(
+        "news.ChannelPage",
+        verbose_name=_("default channel"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where new stories of this outlet are filed."),
+    )
+    default_cities = models.ManyToManyField(
+        "editions.City",
+        verbose_name=_("default cities"),
+        blank=True,
+        related_name="+",
+        help_text=_("The cities new stories of this outlet are tagged with."),
+    )
+    script_conversion = models.CharField(
+        _("script conversion"),
+        max_length=4,
+        choices=ScriptConversion.choices,
+        blank=True,
+        default=ScriptConversion.NONE,
+        help_text=_("Convert the text of new stories between Chinese scripts."),
+    )
+    auto_publish = models.BooleanField(
+        _("publish automatically"),
+        default=False,
+        help_text=_(
+            "Publish new stories at once instead of waiting for an editor's review."
+        ),
+    )
+    search_engines = models.CharField(
+        _("search engines"),
+        max_length=10,
+        choices=SearchEngines.choices,
+        default=SearchEngines.CANONICAL,
+        help_text=_("How search engines should treat our copies of its stories."),
+    )
 
     panels = [
-        FieldPanel("name"),
-        FieldPanel("slug"),
-        FieldPanel("home_url"),
-        FieldPanel("licence_note"),
+        MultiFieldPanel(
+            [
+                FieldPanel("name"),
+                FieldPanel("slug"),
+                FieldPanel("home_url"),
+                FieldPanel("licence_note"),
+                FieldPanel("is_active"),
+            ],
+            heading=_("Outlet"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("kind"),
+                FieldPanel("feed_url"),
+                FieldPanel("url_list"),
+                FieldPanel("poll_minutes"),
+                FieldPanel("encoding_override"),
+            ],
+            heading=_("Fetching"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("default_channel"),
+                FieldPanel("default_cities"),
+                FieldPanel("script_conversion"),
+                FieldPanel("auto_publish"),
+                FieldPanel("search_engines"),
+            ],
+            heading=_("Publishing"),
+        ),
     ]
 
     class Meta:
@@ -52,6 +177,47 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.kind in (SourceKind.RSS, SourceKind.SITEMAP) and not self.feed_url:
+            raise ValidationError({"feed_url": _("A feed or a sitemap needs its URL.")})
+        if self.kind == SourceKind.URLS:
+            urls = self.article_urls()
+            if not urls:
+                raise ValidationError(
+                    {"url_list": _("Enter at least one article URL.")}
+                )
+            check = URLValidator(schemes=["http", "https"])
+            for url in urls:
+                try:
+                    check(url)
+                except ValidationError:
+                    raise ValidationError(
+                        {"url_list": _("Not a web address: %(url)s") % {"url": url}}
+                    ) from None
+
+    def article_urls(self) -> list[str]:
+        return [line.strip() for line in self.url_list.splitlines() if line.strip()]
+
+    @transaction.atomic
+    def take_down(self, user, reason: str) -> int:
+        """Unpublish every live story of this outlet and stop fetching it; logged.
+
+        Returns how many articles were unpublished."""
+        articles = list(ArticlePage.objects.live().filter(source=self))
+        for article in articles:
+            # The caller has checked the user's right to take a whole source down.
+            UnpublishPageAction(article, user=user).execute(skip_permission_checks=True)
+        self.is_active = False
+        self.save(update_fields=["is_active"])
+        log(
+            instance=self,
+            action=TAKEDOWN_ACTION,
+            user=user,
+            data={"reason": reason, "articles": len(articles)},
+        )
+        return len(articles)
 
 
 class ChannelPage(Page):
@@ -168,6 +334,12 @@ class ArticleKeyword(TaggedItemBase):
     )
 
 
+class CorrectionKind(models.TextChoices):
+    NONE = "", _("None")
+    CORRECTION = "correction", _("Correction")
+    RETRACTION = "retraction", _("Retraction")
+
+
 class ArticlePage(Page):
     published_at = models.DateTimeField(
         _("publish time"), default=timezone.now, db_index=True
@@ -203,6 +375,25 @@ class ArticlePage(Page):
         help_text=_("Empty: the site's comment settings."),
     )
     is_headline = models.BooleanField(_("headline"), default=False)
+    correction_kind = models.CharField(
+        _("correction or retraction"),
+        max_length=10,
+        choices=CorrectionKind.choices,
+        blank=True,
+        default=CorrectionKind.NONE,
+    )
+    correction_note = models.TextField(
+        _("correction note"),
+        blank=True,
+        help_text=_("What was wrong, what changed; shown above the story."),
+    )
+    corrected_at = models.DateTimeField(
+        _("corrected at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the note is first given."),
+    )
     cover_image = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("cover image"),
@@ -252,6 +443,10 @@ class ArticlePage(Page):
             ],
             heading=_("Presentation"),
         ),
+        MultiFieldPanel(
+            [FieldPanel("correction_kind"), FieldPanel("correction_note")],
+            heading=_("Corrections"),
+        ),
     ]
     search_fields = [
         *Page.search_fields,
@@ -277,6 +472,47 @@ class ArticlePage(Page):
     @property
     def shows_disclaimer(self) -> bool:
         return self.is_republished and self.source_id is not None
+
+    @property
+    def canonical_original_url(self) -> str:
+        """The original's address when search engines should credit it, else ""."""
+        if (
+            self.shows_disclaimer
+            and self.original_url
+            and self.source.search_engines == SearchEngines.CANONICAL
+        ):
+            return self.original_url
+        return ""
+
+    @property
+    def is_noindex(self) -> bool:
+        return (
+            self.shows_disclaimer
+            and self.source.search_engines == SearchEngines.NOINDEX
+        )
+
+    def clean(self):
+        super().clean()
+        if self.correction_kind and not self.correction_note.strip():
+            raise ValidationError(
+                {
+                    "correction_note": _(
+                        "Say what was corrected or why it was retracted."
+                    )
+                }
+            )
+        if self.correction_note.strip() and not self.correction_kind:
+            raise ValidationError(
+                {"correction_kind": _("Choose a correction or a retraction.")}
+            )
+        # In clean() too, so the time lands in the revision the editor saves.
+        self.stamp_correction()
+
+    def stamp_correction(self) -> None:
+        if not self.correction_note.strip():
+            self.corrected_at = None
+        elif self.corrected_at is None:
+            self.corrected_at = timezone.now()
 
     def numbered_body(self) -> list[tuple]:
         """Each body block with the number of its first image, counted in page order."""
@@ -320,6 +556,7 @@ class ArticlePage(Page):
         if self.cover_image_id is None:
             self.cover_image_id = next(iter(self.body_image_ids()), None)
         self.channel = self.find_channel()
+        self.stamp_correction()
         return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
