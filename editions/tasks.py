@@ -115,6 +115,10 @@ def run_once(now: datetime.datetime | None = None) -> list[str]:
             raise
         logger.info("Enqueued %s for %s", job.name, job.slot.isoformat())
         enqueued.append(job.name)
+    # Imported here: ingest.tasks builds on this module's slots.
+    from ingest.tasks import enqueue_due_sources
+
+    enqueue_due_sources(now)
     if take_slot("prune", slot_for(now, PRUNE_SECONDS)):
         prune(now)
     return enqueued
