@@ -234,6 +234,21 @@ def process_candidate(candidate) -> str:
     candidate.keywords = prepared.keywords
     candidate.error = ""
     original = _original_of(candidate, text)
+    if (
+        original is not None
+        and original.pk > candidate.pk
+        and original.status == CandidateStatus.READY
+    ):
+        # Workers finish in any order; the copy found first stays the original,
+        # so a later copy that was processed sooner steps aside.
+        with transaction.atomic():
+            Candidate.objects.filter(duplicate_of=original).update(
+                duplicate_of=candidate
+            )
+            Candidate.objects.filter(pk=original.pk).update(
+                status=CandidateStatus.DUPLICATE, duplicate_of=candidate
+            )
+        original = None
     if original is not None or prepared.duplicate_of:
         candidate.status = CandidateStatus.DUPLICATE
         candidate.duplicate_of = original
@@ -270,15 +285,26 @@ def _original_of(candidate, text: str):
     return others.filter(pk__in=[int(key) for key in keys]).order_by("pk").first()
 
 
-def publish_candidate(candidate, *, user=None, publish: bool = True):
+def publish_candidate(
+    candidate,
+    *,
+    user=None,
+    publish: bool = True,
+    keywords: list[str] | None = None,
+    channel=None,
+    cities=None,
+):
     """The candidate as an ArticlePage under its source's default channel, live
-    when `publish` (else a draft); the same page on every later call."""
+    when `publish` (else a draft); the same page on every later call.
+
+    An editor's `keywords`, `channel` and `cities` replace the candidate's
+    suggestions and the source's defaults."""
     from news.models import ArticlePage
 
     if candidate.article_id:
         return candidate.article
     source = candidate.source
-    channel = source.default_channel
+    channel = channel or source.default_channel
     if channel is None:
         raise ValueError(
             f"Source {source.name!r} has no default channel; choose one before"
@@ -316,8 +342,10 @@ def publish_candidate(candidate, *, user=None, publish: bool = True):
             body=body,
             live=False,
         )
-        article.keywords.add(*candidate.keywords)
-        article.cities.set(list(source.default_cities.all()))
+        article.keywords.add(*(candidate.keywords if keywords is None else keywords))
+        if cities is None:
+            cities = source.default_cities.all()
+        article.cities.set(list(cities))
         channel.add_article(article)
         revision = article.save_revision(user=user, log_action=True)
         if publish:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.extract import Extracted, ExtractionError, extract, split_credit
+from ingest.quality import as_expected as _as_expected
+from ingest.quality import score
 
 PAGES = Path(__file__).parent / "pages"
 NAMES = sorted(p.name.removesuffix(".expected.json") for p in PAGES.glob("*.json"))
@@ -24,45 +26,6 @@ def _load(name: str) -> tuple[dict, Extracted]:
     expected = json.loads((PAGES / f"{name}.expected.json").read_text("utf-8"))
     html = (PAGES / f"{name}.html").read_text("utf-8")
     return expected, extract(html, expected["url"], time_zone=expected.get("time_zone"))
-
-
-def _as_expected(got: Extracted) -> dict:
-    return {
-        "title": got.title,
-        "published": got.published.isoformat() if got.published else None,
-        "source": got.source,
-        "author": got.author,
-        "paragraphs": list(got.paragraphs),
-        "quotes": list(got.quotes),
-        "images": [vars(image) for image in got.images],
-    }
-
-
-def _f1(expected: set, got: set) -> dict:
-    hits = len(expected & got)
-    precision = hits / len(got) if got else float(not expected)
-    recall = hits / len(expected) if expected else float(not got)
-    total = precision + recall
-    return {
-        "p": precision,
-        "r": recall,
-        "f1": 2 * precision * recall / total if total else 0.0,
-    }
-
-
-def score(expected: dict, got: Extracted) -> dict:
-    """Precision, recall and F1 per field of one page against its expected JSON."""
-    actual = _as_expected(got)
-    images = expected.get("images", [])
-    single = ("title", "published", "source")
-    fields = {f: ({expected[f]} - {""}, {actual[f]} - {"", None}) for f in single}
-    fields["paragraphs"] = (set(expected["paragraphs"]), set(actual["paragraphs"]))
-    for key in ("caption", "credit"):
-        fields[f"{key}s"] = (
-            {(i["src"], i[key]) for i in images if i[key]},
-            {(i["src"], i[key]) for i in actual["images"] if i[key]},
-        )
-    return {field: _f1(*pair) for field, pair in fields.items()}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -187,6 +187,26 @@ def test_a_traditional_copy_elsewhere_is_a_duplicate_of_the_original(source, out
     assert list(original.copies.all()) == [copy]
 
 
+def test_the_copy_found_first_stays_the_original_whatever_the_order(source, outlet):
+    poll_source(source)
+    original = Candidate.objects.get(url__endswith="news/2026/11/17/library.html")
+    html = opencc.OpenCC("s2hk").convert(page(outlet, "classic_portal"))
+    html = html.replace(
+        '<link rel="canonical" href="/news/2026/11/17/library.html">', ""
+    )
+    outlet.expect_request(HK_COPY).respond_with_data(html, content_type="text/html")
+    hk = SourceFactory(kind=SourceKind.URLS, url_list=outlet.url_for(HK_COPY))
+    poll_source(hk)
+    copy = Candidate.objects.get(source=hk)
+
+    # The later copy is processed first, as a busy worker pool may do.
+    assert process_candidate(copy) == CandidateStatus.READY
+    assert process_candidate(original) == CandidateStatus.READY
+    copy.refresh_from_db()
+    assert copy.status == CandidateStatus.DUPLICATE
+    assert copy.duplicate_of == original
+
+
 def test_publishing_makes_one_live_article_with_credits(source, city, outlet):
     candidate = polled_and_processed(source)["news/2026/11/17/library.html"]
 
