@@ -1,18 +1,14 @@
 """The one HTTP client the weather and exchange-rate providers are fetched with:
 bounded in time and size, retrying politely, never leaving the provider's host."""
 
-import datetime
-import email.utils
-import functools
-import importlib.metadata
 import logging
 import random
 import time
-import tomllib
 from collections.abc import Mapping
 
 import httpx
-from django.conf import settings
+
+from core import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -36,41 +32,12 @@ def sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-@functools.cache
-def _version() -> str:
-    try:
-        return importlib.metadata.version("huaxun")
-    except importlib.metadata.PackageNotFoundError:
-        # A plain checkout is not installed as a distribution.
-        try:
-            with open(settings.BASE_DIR / "pyproject.toml", "rb") as file:
-                return tomllib.load(file)["project"]["version"]
-        except (OSError, KeyError, tomllib.TOMLDecodeError):
-            return "unknown"
-
-
 def user_agent() -> str:
-    return f"huaxun/{_version()} (+{settings.SITE_BASE_URL}) weather-and-rates"
+    return outbound.user_agent("weather-and-rates")
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds asked for by a Retry-After header (delta or HTTP date), if readable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.UTC)
-    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def fetch(
@@ -124,7 +91,7 @@ def fetch(
                 cause = f"HTTP {response.status_code}"
                 if response.status_code not in RETRY_STATUSES:
                     raise FetchError(f"{response.url}: {cause}, not retried")
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = outbound.retry_after_seconds(response.headers.get("Retry-After"))
                 if wait is not None and wait > max_retry_after:
                     # Sleeping that long would hold up a worker; the next scheduled
                     # refresh is the better retry.

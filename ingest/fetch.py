@@ -1,22 +1,19 @@
 """Fetching other outlets' pages and feeds: never into our own network, within
 robots.txt, one request per host at a time, bounded in time and size."""
 
-import datetime
-import email.utils
-import functools
-import importlib.metadata
 import ipaddress
 import logging
 import math
 import socket
 import time
-import tomllib
 from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
 from protego import Protego
+
+from core import outbound
 
 logger = logging.getLogger(__name__)
 
@@ -68,35 +65,8 @@ def sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-@functools.cache
-def _version() -> str:
-    try:
-        return importlib.metadata.version("huaxun")
-    except importlib.metadata.PackageNotFoundError:
-        # A plain checkout is not installed as a distribution.
-        try:
-            with open(settings.BASE_DIR / "pyproject.toml", "rb") as file:
-                return tomllib.load(file)["project"]["version"]
-        except (OSError, KeyError, tomllib.TOMLDecodeError):
-            return "unknown"
-
-
 def user_agent() -> str:
-    return f"huaxun/{_version()} (+{settings.SITE_BASE_URL}) republishing"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds asked for by a Retry-After header (delta or HTTP date), if readable."""
-    value = (value or "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.UTC)
-    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+    return outbound.user_agent("republishing")
 
 
 def _parse_url(url: str) -> httpx.URL:
@@ -306,7 +276,9 @@ def _check_robots(exchange: _Exchange, url: httpx.URL) -> None:
             raise FetchFailed(
                 f"{robots_url}: HTTP {fetched.status}; not fetching {url} until"
                 " robots.txt can be read",
-                retry_after=_retry_after(fetched.headers.get("retry-after")),
+                retry_after=outbound.retry_after_seconds(
+                    fetched.headers.get("retry-after")
+                ),
                 status=fetched.status,
             )
         # Any other 4xx means the site has no rules for us: allowed.
@@ -369,7 +341,7 @@ def fetch(
         return fetched
     retry_after = None
     if fetched.status in (429, 503):
-        retry_after = _retry_after(fetched.headers.get("retry-after"))
+        retry_after = outbound.retry_after_seconds(fetched.headers.get("retry-after"))
     raise FetchFailed(
         f"{fetched.url}: HTTP {fetched.status}",
         retry_after=retry_after,
