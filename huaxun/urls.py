@@ -15,6 +15,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("comments/", include("comments.urls")),
     path("sitemap/", core_views.site_map, name="site_map"),
+    path("", include("search.urls")),
+    path("", include("discovery.urls")),
+    path("", include("variants.urls")),
     path("", include("editions.urls")),
     path("", include("news.urls")),
 ]

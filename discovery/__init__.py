@@ -1,0 +1,1 @@
+"""Hot lists, view counting, related stories and topic collections."""

@@ -1,0 +1,1 @@
+"""Chinese search: segmented indexing and querying, the results page."""

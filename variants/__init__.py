@@ -1,0 +1,1 @@
+"""Simplified and Traditional reading: variant URLs and converted output."""

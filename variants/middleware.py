@@ -1,0 +1,8 @@
+class VariantMiddleware:
+    """Placeholder: passes requests through until the variant switch lands."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
