@@ -27,11 +27,21 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _fresh_caches(settings, tmp_path):
     from django.core.cache import caches
 
     for alias in ("default", "renditions"):
         caches[alias].clear()
+    # Most tests change rows directly and read the page again: the page cache is
+    # off for them, and core/tests/test_pagecache.py turns it on.
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "page-cache"),
+        },
+    }
 
 
 @pytest.fixture

@@ -8,3 +8,7 @@ from huaxun.settings import *  # noqa: F403
 # not refusing.
 RATE_LIMITS = {}
 DEBUG = False
+
+# /bench/bytes/ answers with the bytes of a file read once at start-up: the floor a
+# Django view can reach under the same server (bench/run.py).
+ROOT_URLCONF = "bench.urls"

@@ -20,6 +20,8 @@ from wagtail.models import Collection, Page, Site
 
 from accounts.models import User
 from core.models import FriendlyLink, HomePage, SiteSettings, StandardPage
+from discovery.models import TopicIndexPage, TopicItem, TopicPage
+from discovery.related import compute_related, store_terms
 from editions.models import City, ExchangeRate, WeatherProvider, WeatherReading
 from news.models import ArticlePage, ChannelPage, Source
 
@@ -459,6 +461,30 @@ def upsert_article(channel: ChannelPage, data: dict, context: dict) -> ArticlePa
     return article
 
 
+def upsert_topics(home: HomePage, images: dict[str, int]) -> int:
+    """The 专题 index and its topics, each an editor's pick of demo articles."""
+    data = load_json("topics.json")
+    index = upsert_child(home, TopicIndexPage, **data["index"])
+    articles = {
+        article.slug: article
+        for article in ArticlePage.objects.filter(
+            slug__in=[slug for topic in data["topics"] for slug in topic["articles"]]
+        )
+    }
+    for topic in data["topics"]:
+        items = [TopicItem(article=articles[slug]) for slug in topic["articles"]]
+        upsert_child(
+            index,
+            TopicPage,
+            topic["slug"],
+            title=topic["title"],
+            intro=f"<p>{escape(topic['intro'])}</p>",
+            cover_image_id=images.get(topic.get("cover", "")),
+            items=items,
+        )
+    return len(data["topics"])
+
+
 @transaction.atomic
 def load_demo() -> dict[str, int]:
     """Creates or updates every part of the demo portal; returns what it holds."""
@@ -497,6 +523,14 @@ def load_demo() -> dict[str, int]:
     }
     for data in articles_data["articles"]:
         upsert_article(channels[data["channel"]], data, context)
+    # Publishing also queues this, but only once the whole demo is committed.
+    # Every article's terms first, so that each list can find all the others.
+    live_articles = list(ArticlePage.objects.live())
+    for article in live_articles:
+        store_terms(article)
+    for article in live_articles:
+        compute_related(article, refresh_terms=False)
+    topics = upsert_topics(home, context["images"])
 
     site = Site.objects.get(is_default_site=True)
     settings = SiteSettings.for_site(site)
@@ -524,4 +558,5 @@ def load_demo() -> dict[str, int]:
         "articles": ArticlePage.objects.live().count(),
         "images": len(context["images"]),
         "pages": len(standard),
+        "topics": topics,
     }

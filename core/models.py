@@ -161,7 +161,11 @@ class HomePage(Page):
     per_channel = 6
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["news.ChannelPage", "core.StandardPage"]
+    subpage_types = [
+        "news.ChannelPage",
+        "core.StandardPage",
+        "discovery.TopicIndexPage",
+    ]
 
     class Meta:
         verbose_name = _("home page")

@@ -21,6 +21,7 @@ from editions.readings import store_forecast, store_rates
 logger = logging.getLogger(__name__)
 
 PRUNE_SECONDS = 3600
+VIEW_FLUSH_SECONDS = 60
 KEEP_RUNS = datetime.timedelta(days=2)
 KEEP_REJECTED = datetime.timedelta(days=30)
 
@@ -81,6 +82,14 @@ def due_jobs(now: datetime.datetime) -> Iterator[Job]:
         yield Job(
             f"rates:{currency}", rates_slot, refresh_rates, {"currency": currency}
         )
+    # Imported here: discovery builds on news, which builds on editions.
+    from discovery.counting import uses_redis
+    from discovery.tasks import flush_view_counts
+
+    if uses_redis():
+        # Views counted in Redis reach the hot lists within a minute.
+        view_slot = slot_for(now, VIEW_FLUSH_SECONDS)
+        yield Job("views:flush", view_slot, flush_view_counts, {})
 
 
 def take_slot(job: str, slot: datetime.datetime) -> bool:

@@ -61,6 +61,19 @@ ECB_URL = os.environ.get(
 INGEST_PRIVATE_HOSTS = env_list("INGEST_PRIVATE_HOSTS", "")
 WEATHER_REFRESH_SECONDS = int(os.environ.get("WEATHER_REFRESH_SECONDS", "1800"))
 RATES_REFRESH_SECONDS = int(os.environ.get("RATES_REFRESH_SECONDS", "3600"))
+HOT_LIST_SECONDS = int(os.environ.get("HOT_LIST_SECONDS", "300"))
+# The full-page cache for anonymous readers (core/pagecache.py): seconds a copy is
+# kept here, what a CDN may keep (s-maxage), nginx's micro-cache (X-Accel-Expires);
+# 0 turns each off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_CDN_SECONDS = int(os.environ.get("PAGE_CDN_SECONDS", "60"))
+PAGE_EDGE_SECONDS = int(os.environ.get("PAGE_EDGE_SECONDS", "2"))
+PAGE_CACHE_DIR = Path(os.environ.get("PAGE_CACHE_DIR", BASE_DIR / "var" / "page-cache"))
+# A CDN purge API (Wagtail's frontend cache): "http://host:port" for a caching proxy
+# that takes PURGE, "cloudflare:<zone id>" with CLOUDFLARE_API_TOKEN, or empty.
+FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
 # -------------------------------------------------------------------------------
 
 if not SECRET_KEY:
@@ -110,6 +123,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.pagecache.PageCacheMiddleware",
     "variants.middleware.VariantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,6 +172,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
+    # Fail fast while PostgreSQL is away: readers get the 503 page in seconds.
+    DATABASES["default"]["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -180,6 +196,8 @@ RATE_LIMITS = {
     "comment_ip_minute": "20/m",
     "report_user": "30/h",
     "like_user": "120/h",
+    # Readers behind one shared address (a campus, an office) all count here.
+    "view_beacon_ip": "300/m",
 }
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrNicknameBackend"]
@@ -199,10 +217,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 if REDIS_URL:
-    _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    # A Redis that goes away is a miss, not an error (core/cache.py).
+    _redis = {"BACKEND": "core.cache.TolerantRedisCache", "LOCATION": REDIS_URL}
     CACHES = {
-        "default": {**_redis, "LOCATION": REDIS_URL, "KEY_PREFIX": "huaxun"},
-        "renditions": {**_redis, "LOCATION": REDIS_URL, "KEY_PREFIX": "rend"},
+        "default": {**_redis, "KEY_PREFIX": "huaxun"},
+        "renditions": {**_redis, "KEY_PREFIX": "rend"},
+        "pages": {**_redis, "KEY_PREFIX": "page"},
     }
 else:
     CACHES = {
@@ -212,6 +232,34 @@ else:
             "LOCATION": "renditions",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         },
+        # Files, so that every worker process sees a purge.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(PAGE_CACHE_DIR),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
+    }
+PAGE_CACHE_ALIAS = "pages"
+PAGE_STALE_WHILE_REVALIDATE = 60
+PAGE_STALE_IF_ERROR = 24 * 60 * 60
+# Parameters that change what a page shows; others (but utm_* and click ids, which
+# are dropped) make the request bypass the cache.
+PAGE_CACHE_QUERY_PARAMS = {"page", "order", "sort", "city", "channel", "from", "to"}
+
+if FRONTEND_CACHE_URL.startswith("cloudflare:"):
+    WAGTAILFRONTENDCACHE = {
+        "cdn": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+            "ZONEID": FRONTEND_CACHE_URL.removeprefix("cloudflare:"),
+            "BEARER_TOKEN": CLOUDFLARE_API_TOKEN,
+        }
+    }
+elif FRONTEND_CACHE_URL:
+    WAGTAILFRONTENDCACHE = {
+        "cdn": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_URL,
+        }
     }
 
 TASK_BACKENDS = {
@@ -273,7 +321,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAIL_SITE_NAME = "华讯"
 WAGTAILADMIN_BASE_URL = SITE_BASE_URL
 WAGTAIL_I18N_ENABLED = False
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "search.backend"}}
 
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "txt", "zip"]

@@ -448,11 +448,15 @@ class ArticlePage(Page):
             heading=_("Corrections"),
         ),
     ]
+    # Weighted title > keywords > summary and body; see docs/search.md.
     search_fields = [
         *Page.search_fields,
+        index.SearchField("title", boost=3),
+        index.RelatedFields("keywords", [index.SearchField("name", boost=2)]),
         index.SearchField("summary"),
         index.SearchField("body"),
         index.FilterField("published_at"),
+        index.FilterField("channel"),
     ]
 
     parent_page_types = ["news.ArchiveMonthPage", "news.ChannelPage"]

@@ -1,4 +1,4 @@
-"""Keyword pages: every story carrying one keyword."""
+"""Keyword pages: every story carrying one keyword, and how many there are."""
 
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,9 +12,13 @@ KEYWORD_PER_PAGE = 20
 
 def keyword(request, slug: str):
     tag = get_object_or_404(Tag, slug=slug)
-    articles = ArticlePage.objects.live().filter(keywords=tag).for_listing()
+    articles = ArticlePage.objects.live().filter(keywords=tag)
     return TemplateResponse(
         request,
         "news/keyword.html",
-        {"keyword": tag, "articles": paginate(request, articles, KEYWORD_PER_PAGE)},
+        {
+            "keyword": tag,
+            "articles": paginate(request, articles.for_listing(), KEYWORD_PER_PAGE),
+            "article_count": articles.count(),
+        },
     )

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SERVER_START_TIMEOUT = 30
+SERVER_START_TIMEOUT = 60
 
 # Playwright's sync API keeps an event loop running on the main thread, which Django
 # takes for an async context and then refuses ORM calls of the same test.
@@ -183,6 +183,8 @@ def serve_demo(workdir: Path, **extra_env: str) -> Iterator[DemoSite]:
         "EMAIL_URL": f"file://{workdir / 'mail'}",
         "SITE_BASE_URL": f"http://127.0.0.1:{port}",
         "TASKS_BACKEND": "immediate",
+        # Hot lists show a view as soon as it is counted.
+        "HOT_LIST_SECONDS": "0",
         **extra_env,
     }
     if on_postgres:

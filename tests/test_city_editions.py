@@ -116,6 +116,8 @@ def live_site(replay) -> Iterator[DemoSite]:
         WEATHER_REFRESH_SECONDS=str(REFRESH_SECONDS),
         RATES_REFRESH_SECONDS=str(REFRESH_SECONDS),
         TASKS_BACKEND="database",
+        # Freshness here is a matter of seconds; so is the page cache's memory.
+        PAGE_CACHE_SECONDS=str(REFRESH_SECONDS),
     ) as site:
         for n in (1, 2):
             site.start(f"scheduler{n}", "run_scheduler", "--tick", "1")

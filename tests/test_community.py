@@ -43,7 +43,7 @@ def sign_up_and_confirm(page: Page, mailbox: Path, email: str) -> str:
     page.get_by_label("邮箱").fill(email)
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    page.locator("main form button[type=submit]").click()
     expect(page.locator(".confirm-sent .email")).to_have_text(email)
     page.goto(confirm_link(mailbox, email))
     expect(page.locator("h1")).to_contain_text("邮箱已确认")

@@ -32,7 +32,8 @@ def circle(classes: str, hue: int | None, size: int, text: str) -> str:
     """The shape and colours come from site.css; only size and hue vary."""
     hue_style = "" if hue is None else f"--avatar-hue: {hue}; "
     return format_html(
-        '<span class="{}" style="{}--avatar-size: {}px" aria-hidden="true">{}</span>',
+        '<span class="{}" style="{}--avatar-size: {}px" aria-hidden="true" '
+        'translate="no">{}</span>',
         classes,
         hue_style,
         size,

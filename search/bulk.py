@@ -1,0 +1,294 @@
+"""Bulk indexing for large imports (the generated archive): the rows the backend's own
+`add_bulk` writes, built from plain values instead of model instances, segmented in
+worker processes and written with set-based SQL."""
+
+import multiprocessing
+from collections import deque
+from dataclasses import dataclass
+
+import rjieba
+from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from modelsearch.backends.database.postgres.weights import get_weight
+from modelsearch.index import AutocompleteField, RelatedFields, SearchField
+from modelsearch.utils import get_content_type_pk
+from wagtail.search.backends import get_search_backend
+
+from search.segment import build_segmenter, dictionary_words, index_text
+
+
+@dataclass
+class Document:
+    """One object's indexed values: a string per search field name, and for a
+    `RelatedFields` a list of such dicts (one per related object, in order)."""
+
+    object_id: str
+    values: dict
+
+
+def prepared_fields(search_fields, values: dict, weighted: bool) -> list[tuple]:
+    """`(field, [weight,] raw value)` in the order the backend's indexer visits the
+    fields (its `prepare_field`); `weighted` for PostgreSQL, whose indexer carries
+    each field's weight letter."""
+    items = []
+    for field in search_fields:
+        if isinstance(field, RelatedFields):
+            for related in values.get(field.field_name) or []:
+                items.extend(prepared_fields(field.fields, related, weighted))
+        elif isinstance(field, SearchField | AutocompleteField):
+            value = values[field.field_name]
+            if not weighted:
+                items.append((field, value))
+            elif isinstance(field, AutocompleteField):
+                items.append((field, "D", value))
+            else:
+                items.append((field, get_weight(field.boost), value))
+    return items
+
+
+# Worker processes ---------------------------------------------------------------
+
+_jieba: rjieba.Jieba | None = None
+
+
+def start_worker(words: set[str]) -> None:
+    """Pool initializer: the parent's dictionary, so no worker needs the database."""
+    global _jieba
+    _jieba = build_segmenter(words)
+
+
+def segment_texts(documents: list[list[str]]) -> list[list[str]]:
+    """`index_text` of every value; a value repeated in a document (the title is
+    both searched and autocompleted) is segmented once."""
+    segmented = []
+    for texts in documents:
+        cache = {}
+        for text in texts:
+            if text not in cache:
+                cache[text] = index_text(text, _jieba)
+        segmented.append([cache[text] for text in texts])
+    return segmented
+
+
+# Writing ------------------------------------------------------------------------
+
+
+def write_sqlite(table: str, content_type_id: int, rows: list[tuple]) -> None:
+    """Rows of (object id, columns); the table's triggers keep the FTS5 table in
+    step, on insert and on update alike."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"""
+            INSERT INTO {table} (content_type_id, object_id, title, autocomplete,
+                body, title_norm)
+            VALUES (%s, %s, %s, %s, %s, 1.0)
+            ON CONFLICT (content_type_id, object_id)
+            DO UPDATE SET title = excluded.title, autocomplete = excluded.autocomplete,
+                body = excluded.body, title_norm = 1.0
+            """,
+            [
+                (
+                    content_type_id,
+                    object_id,
+                    columns["title"],
+                    columns["autocomplete"],
+                    columns["body"],
+                )
+                for object_id, columns in rows
+            ],
+        )
+
+
+STAGING = "search_bulk_entry"
+
+
+def postgres_vector(column: str, config: str) -> str:
+    """SQL for the vector Wagtail's `as_vector` builds from the staged parts:
+    `setweight(to_tsvector(config, text), weight)` of each part, joined by `||` in
+    order; an empty vector when there are none."""
+    return f"""COALESCE((
+        SELECT pg_temp.tsvector_cat(
+            setweight(to_tsvector('{config}'::regconfig, COALESCE(part.text, '')),
+                      part.weight::"char")
+            ORDER BY part.n)
+        FROM unnest(s.{column}, s.{column}_w) WITH ORDINALITY AS part(text, weight, n)
+    ), to_tsvector('{config}'::regconfig, ''))"""
+
+
+def prepare_postgres() -> None:
+    """A session's staging table and the ordered `||` aggregate it needs."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE IF NOT EXISTS {STAGING} (
+                object_id text, title text[], title_w text[],
+                autocomplete text[], autocomplete_w text[],
+                body text[], body_w text[], title_text text, body_text text)
+            """
+        )
+        cursor.execute(
+            "SELECT 1 FROM pg_proc WHERE proname = 'tsvector_cat' "
+            "AND pronamespace = pg_my_temp_schema()"
+        )
+        if cursor.fetchone() is None:
+            cursor.execute(
+                "CREATE AGGREGATE pg_temp.tsvector_cat (tsvector) "
+                "(SFUNC = tsvector_concat, STYPE = tsvector)"
+            )
+
+
+def write_postgres(
+    table: str, content_type_id: int, rows: list[tuple], config: str, autocomplete: str
+) -> None:
+    """Rows of (object id, EntryTexts): COPY into the staging table, then one
+    INSERT … SELECT that makes the vectors in the database."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {STAGING}")
+        with cursor.cursor.copy(f"COPY {STAGING} FROM STDIN") as copy:
+            for object_id, texts in rows:
+                copy.write_row(
+                    (
+                        object_id,
+                        *zip_parts(texts.title),
+                        *zip_parts(texts.autocomplete),
+                        *zip_parts(texts.body),
+                        texts.title_text,
+                        texts.body_text,
+                    )
+                )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (content_type_id, object_id, title, autocomplete,
+                body, title_norm, title_text, body_text)
+            SELECT %s, s.object_id, {postgres_vector("title", config)},
+                {postgres_vector("autocomplete", autocomplete)},
+                {postgres_vector("body", config)}, 1.0, s.title_text, s.body_text
+            FROM {STAGING} s
+            ON CONFLICT (content_type_id, object_id)
+            DO UPDATE SET title = EXCLUDED.title, title_norm = 1.0,
+                          autocomplete = EXCLUDED.autocomplete,
+                          body = EXCLUDED.body,
+                          title_text = EXCLUDED.title_text,
+                          body_text = EXCLUDED.body_text
+            """,
+            [content_type_id],
+        )
+
+
+def zip_parts(parts: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    return [text for text, _weight in parts], [weight for _text, weight in parts]
+
+
+def delete_entries(queryset) -> int:
+    """Delete the index entries of the objects of `queryset`; how many."""
+    model = queryset.model
+    index = get_search_backend().get_index_for_model(model)
+    object_ids = queryset.annotate(entry_id=Cast("pk", TextField())).values("entry_id")
+    entries = index.entries.filter(
+        content_type_id=get_content_type_pk(model), object_id__in=object_ids
+    )
+    return entries._raw_delete(entries.db)
+
+
+# The pipeline -------------------------------------------------------------------
+
+
+class BulkIndexer:
+    """Index documents of one model in chunks: the main process reads and writes,
+    `workers` processes segment (0: segment in this process). Use as a context
+    manager; the title norms are refreshed once, at the end."""
+
+    def __init__(self, model, workers: int = 2):
+        backend = get_search_backend()
+        self.index = backend.get_index_for_model(model)
+        self.vendor = connection.vendor
+        if self.vendor not in ("sqlite", "postgresql"):
+            raise NotImplementedError(f"no bulk indexing on {self.vendor}")
+        self.search_fields = model.get_search_fields()
+        self.content_type_id = get_content_type_pk(model)
+        self.table = self.index.entries.model._meta.db_table
+        self.config = getattr(backend, "config", None)
+        self.autocomplete_config = getattr(backend, "autocomplete_config", None)
+        self.workers = workers
+        self.pool = None
+        self.pending: deque = deque()
+        self.written = 0
+
+    def __enter__(self):
+        words = dictionary_words()
+        if self.workers:
+            # Spawned, not forked: a child must not share the parent's connection.
+            context = multiprocessing.get_context("spawn")
+            self.pool = context.Pool(
+                self.workers, initializer=start_worker, initargs=(words,)
+            )
+        else:
+            start_worker(words)
+        if self.vendor == "postgresql":
+            prepare_postgres()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def add(self, documents: list[Document]) -> int:
+        """Queue a chunk; write the chunks whose segmenting is done. The count of
+        documents written by this call."""
+        weighted = self.vendor == "postgresql"
+        prepared = [
+            prepared_fields(self.search_fields, document.values, weighted)
+            for document in documents
+        ]
+        texts = [[item[-1] for item in items] for items in prepared]
+        if self.pool is None:
+            result = segment_texts(texts)
+        else:
+            result = self.pool.apply_async(segment_texts, (texts,))
+        self.pending.append((documents, prepared, result))
+        written = 0
+        # Keep every worker busy while this process writes.
+        while len(self.pending) > (self.workers + 1 if self.pool else 0):
+            written += self.write_next()
+        return written
+
+    def finish(self) -> int:
+        written = 0
+        while self.pending:
+            written += self.write_next()
+        self.index._refresh_title_norms()
+        return written
+
+    def write_next(self) -> int:
+        documents, prepared, result = self.pending.popleft()
+        segmented = result if isinstance(result, list) else result.get()
+        rows = []
+        for document, items, values in zip(documents, prepared, segmented, strict=True):
+            items = [
+                (*item[:-1], value) for item, value in zip(items, values, strict=True)
+            ]
+            rows.append((document.object_id, self.columns(items)))
+        with transaction.atomic():
+            if self.vendor == "postgresql":
+                write_postgres(
+                    self.table,
+                    self.content_type_id,
+                    rows,
+                    self.config,
+                    self.autocomplete_config,
+                )
+            else:
+                write_sqlite(self.table, self.content_type_id, rows)
+        self.written += len(rows)
+        return len(rows)
+
+    def columns(self, items: list[tuple]):
+        if self.vendor == "postgresql":
+            from search.backend_postgres import entry_texts
+
+            return entry_texts(items)
+        from search.backend_sqlite import entry_columns
+
+        return entry_columns(items)

@@ -1,0 +1,148 @@
+import datetime
+import json
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from modelsearch.index import SearchField
+from wagtail.search.backends import get_search_backend
+
+from editions.tests.factories import CityFactory
+from news.generate import Plan, Report, generate
+from news.generate.index import article_chunks, body_text, index_articles
+from news.generate.text import rare_word_for
+from news.models import ArticlePage
+from news.tests.factories import ChannelPageFactory, make_article
+from search import segment
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        settings.WAGTAILSEARCH_BACKENDS["default"]["BACKEND"] != "search.backend",
+        reason="the bulk path writes the rows of the Chinese backend (search.backend)",
+    ),
+]
+
+COUNT = 80
+
+
+@pytest.fixture
+def generated(channel, home, city):
+    ChannelPageFactory(parent=home, title="财经", slug="finance")
+    CityFactory(slug="melbourne", name="墨尔本", name_en="Melbourne")
+    start = timezone.make_aware(datetime.datetime(2025, 3, 10))
+    # From 250 on, so the rare words (one in 250 articles) are among them.
+    report = generate(Plan(count=COUNT + 250, seed=3, batch=50, start=start))
+    return report
+
+
+def index_rows(object_ids: list[str]) -> dict[str, tuple]:
+    """The index entries of these articles, every column but the row id; on SQLite
+    with the FTS5 table's copy of the text."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT object_id, content_type_id, title::text, autocomplete::text, "
+                "body::text, title_norm, title_text, body_text "
+                "FROM wagtailsearch_indexentry WHERE object_id = ANY(%s)",
+                [object_ids],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(object_ids))
+            cursor.execute(
+                "SELECT e.object_id, e.content_type_id, e.title, e.autocomplete, "
+                "e.body, e.title_norm, f.title, f.autocomplete, f.body "
+                "FROM wagtailsearch_indexentry e "
+                "JOIN wagtailsearch_indexentry_fts f ON f.rowid = e.id "
+                f"WHERE e.object_id IN ({marks})",
+                object_ids,
+            )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def drop_entries(object_ids: list[str]) -> None:
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(object_ids))
+        cursor.execute(
+            f"DELETE FROM wagtailsearch_indexentry WHERE object_id IN ({marks})",
+            object_ids,
+        )
+    assert index_rows(object_ids) == {}
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_the_bulk_path_writes_the_rows_the_backend_writes(
+    generated, workers, monkeypatch
+):
+    # The generator added keywords to the dictionary; both paths must segment with
+    # it (the backend's segmenter otherwise waits up to REBUILD_SECONDS).
+    monkeypatch.setattr(segment, "REBUILD_SECONDS", 0)
+    segment.dictionary_changed()
+    articles = list(ArticlePage.get_indexed_objects().filter(slug__startswith="gen-"))
+    object_ids = [str(article.pk) for article in articles]
+    get_search_backend().add_bulk(ArticlePage, articles)
+    expected = index_rows(object_ids)
+    assert len(expected) == COUNT + 250
+    drop_entries(object_ids)
+
+    report = index_articles(Report(), size=60, workers=workers)
+
+    assert report.indexed == COUNT + 250
+    assert index_rows(object_ids) == expected
+
+
+def test_the_bulk_path_replaces_existing_entries(generated):
+    first = ArticlePage.objects.filter(slug="gen-0").get()
+    index_articles(Report(first_pk=first.pk, last_pk=first.pk), workers=0)
+    ArticlePage.objects.filter(pk=first.pk).update(title="鸭嘴兽过马路")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM wagtailsearch_indexentry")
+        before = cursor.fetchone()[0]
+
+    index_articles(Report(first_pk=first.pk, last_pk=first.pk), workers=0)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM wagtailsearch_indexentry")
+        assert cursor.fetchone()[0] == before
+    found = ArticlePage.objects.live().search("鸭嘴兽过马路")
+    assert [article.pk for article in found] == [first.pk]
+
+
+def test_planted_words_are_found_after_bulk_indexing(generated):
+    index_articles(Report(), workers=0)
+    for word in {rare_word_for(n) for n in range(COUNT + 250)} - {None}:
+        expected = {
+            article.pk
+            for article in ArticlePage.objects.filter(slug__startswith="gen-")
+            if rare_word_for(int(article.slug[4:])) == word
+        }
+        assert expected
+        found = {article.pk for article in ArticlePage.objects.live().search(word)}
+        assert found == expected, word
+
+
+def test_body_text_matches_wagtail_for_every_kind_of_block(channel):
+    body = json.dumps(
+        [
+            {"type": "paragraph", "value": "<p>普通段落，没有标记。</p>"},
+            {"type": "paragraph", "value": "<p>带<b>粗体</b>和 &amp; 符号</p>"},
+            {"type": "paragraph", "value": "<h2>小标题</h2><p>两段</p><p>文字</p>"},
+            {"type": "quote", "value": {"text": "一句引语", "attribution": "某人"}},
+        ]
+    )
+    article = make_article(channel, body=body)
+    field = next(
+        f
+        for f in ArticlePage.get_search_fields()
+        if isinstance(f, SearchField) and f.field_name == "body"
+    )
+    expected = ", ".join(field.get_value(article))
+    assert "粗体" in expected
+    stream_block = ArticlePage._meta.get_field("body").stream_block
+    assert body_text(stream_block, article.body.raw_data) == expected
+
+
+def test_article_chunks_cover_the_range(generated):
+    chunks = list(article_chunks(generated.first_pk, generated.last_pk, 100))
+    assert [len(chunk) for chunk in chunks] == [100, 100, 100, 30]
