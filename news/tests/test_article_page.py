@@ -2,6 +2,7 @@
 
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import timezone
 
 from editions.tests.factories import ExchangeRateFactory, WeatherReadingFactory
 from news.tests.factories import (
@@ -64,9 +65,9 @@ def test_article_page_shows_the_anatomy_in_order(client, photo_article, city):
     article = page.select_one("article.article")
     assert text(article.select_one("h1")) == "悉尼港新年烟花彩排(组图)"
     meta = article.select_one(".article-meta")
-    assert text(meta.select_one("time")) == photo_article.published_at.strftime(
-        "%Y-%m-%d"
-    )
+    # The page shows the date where the site is (TIME_ZONE), not UTC's.
+    published = timezone.localtime(photo_article.published_at)
+    assert text(meta.select_one("time")) == published.strftime("%Y-%m-%d")
     assert text(meta.select_one(".source")) == "来源: 南十字星日报"
     original = meta.select_one("a.original-link")
     assert text(original) == "原文链接"

@@ -4,6 +4,7 @@ search engines; corrections and retractions on the article page."""
 import pytest
 from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from news.models import SearchEngines, SourceKind
 from news.tests.factories import SourceFactory, make_article
@@ -149,7 +150,8 @@ def test_correction_notice_sits_under_the_header(client, channel):
     assert notice["role"] == "note"
     assert notice.strong.get_text() in {"更正", "Correction"}
     assert "现已更正为悉尼" in notice.get_text()
-    assert notice.time["datetime"].startswith(article.corrected_at.strftime("%Y-%m-%d"))
+    corrected = timezone.localtime(article.corrected_at)
+    assert notice.time["datetime"].startswith(corrected.strftime("%Y-%m-%d"))
     # Under the header, before the top disclaimer.
     assert notice.find_previous_sibling().name == "header"
     assert "disclaimer-top" in notice.find_next_sibling()["class"]
