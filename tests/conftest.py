@@ -25,6 +25,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from huaxun.topology import app_server_command
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -201,22 +203,7 @@ def serve_demo(workdir: Path, **extra_env: str) -> Iterator[DemoSite]:
         log_path = workdir / "granian.log"
         with log_path.open("wb") as log:
             server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "granian",
-                    "--interface",
-                    "wsgi",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    "1",
-                    "--blocking-threads",
-                    "1",
-                    "huaxun.wsgi:application",
-                ],
+                app_server_command(port),
                 cwd=REPO,
                 env=env,
                 stdout=log,
