@@ -74,18 +74,46 @@ def segment_texts(documents: list[list[str]]) -> list[list[str]]:
 # Writing ------------------------------------------------------------------------
 
 
-def write_sqlite(table: str, content_type_id: int, rows: list[tuple]) -> None:
+@dataclass
+class TitleLengths:
+    """The running total behind the title norm, `average title length / this
+    title's length` (what modelsearch's `_refresh_title_norms` writes after every
+    `add_bulk`): the bulk path computes each chunk's norms as it writes them, from
+    the entries before it and the chunk itself, instead of rewriting every new row
+    once more at the end."""
+
+    total: int = 0
+    entries: int = 0
+
+    @classmethod
+    def of_index(cls, table: str) -> "TitleLengths":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COALESCE(SUM(LENGTH(title)), 0), COUNT(*) FROM {table} "
+                "WHERE LENGTH(title) > 0"
+            )
+            total, entries = cursor.fetchone()
+        return cls(int(total), entries)
+
+
+def write_sqlite(
+    table: str, content_type_id: int, rows: list[tuple], lengths: TitleLengths
+) -> None:
     """Rows of (object id, columns); the table's triggers keep the FTS5 table in
     step, on insert and on update alike."""
+    sizes = [len(columns["title"]) for _object_id, columns in rows]
+    lengths.total += sum(sizes)
+    lengths.entries += sum(1 for size in sizes if size)
+    average = lengths.total / lengths.entries if lengths.entries else 0
     with connection.cursor() as cursor:
         cursor.executemany(
             f"""
             INSERT INTO {table} (content_type_id, object_id, title, autocomplete,
                 body, title_norm)
-            VALUES (%s, %s, %s, %s, %s, 1.0)
+            VALUES (%s, %s, %s, %s, %s, %s)
             ON CONFLICT (content_type_id, object_id)
             DO UPDATE SET title = excluded.title, autocomplete = excluded.autocomplete,
-                body = excluded.body, title_norm = 1.0
+                body = excluded.body, title_norm = excluded.title_norm
             """,
             [
                 (
@@ -94,13 +122,15 @@ def write_sqlite(table: str, content_type_id: int, rows: list[tuple]) -> None:
                     columns["title"],
                     columns["autocomplete"],
                     columns["body"],
+                    average / size if size else 1.0,
                 )
-                for object_id, columns in rows
+                for (object_id, columns), size in zip(rows, sizes, strict=True)
             ],
         )
 
 
 STAGING = "search_bulk_entry"
+GIN_PENDING_LIST = "256MB"
 
 
 def postgres_vector(column: str, config: str) -> str:
@@ -138,12 +168,32 @@ def prepare_postgres() -> None:
             )
 
 
+def flush_gin(table: str) -> None:
+    """Merge the pending lists into the GIN indexes now, not in a reader's search."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
+            [table],
+        )
+
+
 def write_postgres(
-    table: str, content_type_id: int, rows: list[tuple], config: str, autocomplete: str
+    table: str,
+    content_type_id: int,
+    rows: list[tuple],
+    config: str,
+    autocomplete: str,
+    lengths: TitleLengths,
 ) -> None:
     """Rows of (object id, EntryTexts): COPY into the staging table, then one
-    INSERT … SELECT that makes the vectors in the database."""
+    INSERT … SELECT that makes the vectors, and the title norms, in the database."""
     with connection.cursor() as cursor:
+        # New entries queue in each GIN index's pending list and join the index in
+        # one merge when it fills: with the default 4 MB that merge came every few
+        # hundred articles and took more than half the time (docs/search.md).
+        cursor.execute(f"SET LOCAL gin_pending_list_limit = '{GIN_PENDING_LIST}'")
         cursor.execute(f"TRUNCATE {STAGING}")
         with cursor.cursor.copy(f"COPY {STAGING} FROM STDIN") as copy:
             for object_id, texts in rows:
@@ -157,25 +207,45 @@ def write_postgres(
                         texts.body_text,
                     )
                 )
+        # The average is numeric, made float as Django reads AVG(), so a chunk
+        # that holds every new entry gets exactly the norms of the backend's path.
         cursor.execute(
             f"""
+            WITH entry AS (
+                SELECT s.object_id, {postgres_vector("title", config)} AS title,
+                    {postgres_vector("autocomplete", autocomplete)} AS autocomplete,
+                    {postgres_vector("body", config)} AS body,
+                    s.title_text, s.body_text
+                FROM {STAGING} s
+            ), chunk AS (
+                SELECT COALESCE(SUM(LENGTH(title)), 0) AS total,
+                    COUNT(*) FILTER (WHERE LENGTH(title) > 0) AS entries
+                FROM entry
+            ), average AS (
+                SELECT ((%s + chunk.total)::numeric
+                     / NULLIF(%s + chunk.entries, 0))::float8 AS title_length
+                FROM chunk
+            )
             INSERT INTO {table} (content_type_id, object_id, title, autocomplete,
                 body, title_norm, title_text, body_text)
-            SELECT %s, s.object_id, {postgres_vector("title", config)},
-                {postgres_vector("autocomplete", autocomplete)},
-                {postgres_vector("body", config)}, 1.0, s.title_text, s.body_text
-            FROM {STAGING} s
+            SELECT %s, e.object_id, e.title, e.autocomplete, e.body,
+                CASE WHEN LENGTH(e.title) > 0 THEN a.title_length / LENGTH(e.title)
+                     ELSE 1.0 END,
+                e.title_text, e.body_text
+            FROM entry e CROSS JOIN average a
             ON CONFLICT (content_type_id, object_id)
-            DO UPDATE SET title = EXCLUDED.title, title_norm = 1.0,
+            DO UPDATE SET title = EXCLUDED.title, title_norm = EXCLUDED.title_norm,
                           autocomplete = EXCLUDED.autocomplete,
                           body = EXCLUDED.body,
                           title_text = EXCLUDED.title_text,
                           body_text = EXCLUDED.body_text
+            RETURNING LENGTH(title)
             """,
-            [content_type_id],
+            [lengths.total, lengths.entries, content_type_id],
         )
-
-
+        sizes = [size for (size,) in cursor.fetchall()]
+    lengths.total += sum(sizes)
+    lengths.entries += sum(1 for size in sizes if size)
 def zip_parts(parts: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     return [text for text, _weight in parts], [weight for _text, weight in parts]
 
@@ -197,7 +267,7 @@ def delete_entries(queryset) -> int:
 class BulkIndexer:
     """Index documents of one model in chunks: the main process reads and writes,
     `workers` processes segment (0: segment in this process). Use as a context
-    manager; the title norms are refreshed once, at the end."""
+    manager."""
 
     def __init__(self, model, workers: int = 2):
         backend = get_search_backend()
@@ -227,6 +297,7 @@ class BulkIndexer:
             start_worker(words)
         if self.vendor == "postgresql":
             prepare_postgres()
+        self.lengths = TitleLengths.of_index(self.table)
         return self
 
     def __exit__(self, *exc_info):
@@ -258,7 +329,8 @@ class BulkIndexer:
         written = 0
         while self.pending:
             written += self.write_next()
-        self.index._refresh_title_norms()
+        if self.vendor == "postgresql":
+            flush_gin(self.table)
         return written
 
     def write_next(self) -> int:
@@ -278,9 +350,10 @@ class BulkIndexer:
                     rows,
                     self.config,
                     self.autocomplete_config,
+                    self.lengths,
                 )
             else:
-                write_sqlite(self.table, self.content_type_id, rows)
+                write_sqlite(self.table, self.content_type_id, rows, self.lengths)
         self.written += len(rows)
         return len(rows)
 
