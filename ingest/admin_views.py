@@ -19,7 +19,6 @@ from wagtail.log_actions import log
 
 from editions.models import City
 from ingest.models import Candidate, CandidateStatus, SourceState
-from ingest.pipeline import publish_candidate
 from news.models import ChannelPage, Source
 
 PAGE_SIZE = 50
@@ -208,6 +207,10 @@ def make_article(request, candidate: Candidate, form: ReviewForm, *, publish: bo
         messages.error(request, _("Choose a channel for the article."))
         return None
     try:
+        # The pipeline brings trafilatura, jieba and datasketch: loaded by the
+        # editors' request that needs it, not by every web worker at start-up.
+        from ingest.pipeline import publish_candidate
+
         article = publish_candidate(
             candidate,
             user=request.user,

@@ -4,11 +4,16 @@ near-duplicate text (MinHash-LSH over character 5-grams, script-insensitive)."""
 import functools
 import hashlib
 import unicodedata
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import numpy as np
 import opencc
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
+# datasketch (and the scipy it brings) is imported where it is used, so web
+# workers that never compare texts do not carry it (docs/benchmarks.md, "Memory").
 
 TRACKING_PARAMS = frozenset(
     {
@@ -45,7 +50,8 @@ MIN_NEAR_DUPLICATE_CHARS = 50
 # database stay comparable across processes and datasketch upgrades.
 MINHASH_SEED = 1
 MINHASH_SCHEME = "affine32"
-SIGNATURE_DTYPE = np.dtype("<u4")
+SIGNATURE_DTYPE = "<u4"
+SIGNATURE_ITEMSIZE = 4
 # LSH banding lets through some pairs below the threshold; candidates whose
 # estimated Jaccard is further below it than the estimate's spread at 128
 # permutations (about 0.04) are dropped.
@@ -126,6 +132,8 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = 0.7, num_perm: int = 128) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._sketches: dict[str, MinHash] = {}
 
@@ -167,6 +175,8 @@ class NearDuplicateIndex:
         normal = normalised_text(text)
         if len(normal) < MIN_NEAR_DUPLICATE_CHARS:
             return b""
+        from datasketch import MinHash
+
         sketch = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
         sketch.update_batch(
             [gram.encode() for gram in sorted(_grams(normal, SHINGLE_SIZE))]
@@ -174,14 +184,17 @@ class NearDuplicateIndex:
         return sketch.hashvalues.astype(SIGNATURE_DTYPE).tobytes()
 
 
-def _from_signature(signature: bytes, num_perm: int) -> MinHash | None:
+def _from_signature(signature: bytes, num_perm: int) -> "MinHash | None":
     if not signature:
         return None
-    if len(signature) != num_perm * SIGNATURE_DTYPE.itemsize:
+    if len(signature) != num_perm * SIGNATURE_ITEMSIZE:
         raise ValueError(
             f"A signature of {len(signature)} bytes does not fit {num_perm} "
             "permutations."
         )
+    import numpy as np
+    from datasketch import MinHash
+
     return MinHash(
         num_perm=num_perm,
         seed=MINHASH_SEED,

@@ -8,15 +8,20 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
-import jieba.posseg
 from django.core.cache import cache
 from django.utils.html import strip_tags
-from jieba.analyse.tfidf import DEFAULT_IDF, IDFLoader
 
 from editions.models import City
 from news.models import ArticleKeyword, ArticlePage
+
+if TYPE_CHECKING:
+    import jieba.posseg
+
+# jieba is imported where it is used: jieba.posseg loads its HMM tables (about
+# 100 MB) at import, which every web worker would otherwise carry (docs/benchmarks.md,
+# "Memory").
 
 ALLOWED_POS = frozenset({"nr", "ns", "nt", "nz", "n", "vn"})
 # jieba's own dictionary tags transliterated and compound names nrt and nrfg.
@@ -36,7 +41,10 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
 @functools.cache
-def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
+def _pos_tokenizer() -> "jieba.posseg.POSTokenizer":
+    import jieba
+    import jieba.posseg
+
     # A private Tokenizer, so portal words never reach the global jieba.dt that
     # other code may use. Loading its dictionary takes about a second (longer the
     # first time, while jieba writes its cache file), so it happens on first use.
@@ -70,6 +78,8 @@ def _stopwords() -> frozenset[str]:
 
 @functools.cache
 def _jieba_idf() -> tuple[dict[str, float], float]:
+    from jieba.analyse.tfidf import DEFAULT_IDF, IDFLoader
+
     return IDFLoader(DEFAULT_IDF).get_idf()
 
 

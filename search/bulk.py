@@ -6,7 +6,6 @@ import multiprocessing
 from collections import deque
 from dataclasses import dataclass
 
-import rjieba
 from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -49,7 +48,7 @@ def prepared_fields(search_fields, values: dict, weighted: bool) -> list[tuple]:
 
 # Worker processes ---------------------------------------------------------------
 
-_jieba: rjieba.Jieba | None = None
+_jieba = None  # the worker process's segmenter (rjieba.Jieba)
 
 
 def start_worker(words: set[str]) -> None:
@@ -246,6 +245,8 @@ def write_postgres(
         sizes = [size for (size,) in cursor.fetchall()]
     lengths.total += sum(sizes)
     lengths.entries += sum(1 for size in sizes if size)
+
+
 def zip_parts(parts: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     return [text for text, _weight in parts], [weight for _text, weight in parts]
 

@@ -11,10 +11,13 @@ import unicodedata
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import opencc
-import rjieba
 from django.core.cache import cache
+
+if TYPE_CHECKING:
+    import rjieba
 
 PLACES_FILE = Path(__file__).parent / "data" / "places.txt"
 VERSION_KEY = "portal_search:dictionary-version"
@@ -55,7 +58,7 @@ def bigrams(run: str) -> list[str]:
 # The user dictionary ------------------------------------------------------------
 
 _lock = threading.Lock()
-_loaded: tuple[object, rjieba.Jieba, float] | None = None
+_loaded: "tuple[object, rjieba.Jieba, float] | None" = None
 
 
 def place_names() -> list[str]:
@@ -77,7 +80,7 @@ def dictionary_words() -> set[str]:
     return {fold(word) for word in words if len(fold(word)) > 1 and is_cjk(fold(word))}
 
 
-def segmenter() -> rjieba.Jieba:
+def segmenter() -> "rjieba.Jieba":
     """The process's segmenter, rebuilt when cities or keywords changed.
 
     Rebuilt at most every REBUILD_SECONDS, so an import that adds a keyword per
@@ -96,8 +99,12 @@ def segmenter() -> rjieba.Jieba:
         return _loaded[1]
 
 
-def build_segmenter(words: set[str]) -> rjieba.Jieba:
+def build_segmenter(words: set[str]) -> "rjieba.Jieba":
     """A segmenter knowing `words` (see `dictionary_words`)."""
+    # Imported here: its dictionary is about 30 MB, which a worker that never
+    # segments (most of them never serve a search) should not carry.
+    import rjieba
+
     jieba = rjieba.Jieba()
     for word in sorted(words):
         jieba.add_word(word, None, None)
@@ -112,7 +119,7 @@ def dictionary_changed(**kwargs) -> None:
 # Index and query ----------------------------------------------------------------
 
 
-def index_tokens(text: str, jieba: rjieba.Jieba | None = None) -> list[str]:
+def index_tokens(text: str, jieba: "rjieba.Jieba | None" = None) -> list[str]:
     """Tokens to index: the words (and their sub-words) plus every Chinese bigram.
 
     The bigrams make recall independent of how a sentence happened to be segmented
@@ -136,7 +143,7 @@ def index_tokens(text: str, jieba: rjieba.Jieba | None = None) -> list[str]:
     return tokens
 
 
-def index_text(text: str, jieba: rjieba.Jieba | None = None) -> str:
+def index_text(text: str, jieba: "rjieba.Jieba | None" = None) -> str:
     return " ".join(index_tokens(text, jieba))
 
 
