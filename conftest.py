@@ -35,6 +35,8 @@ def _fresh_caches(settings, tmp_path):
     # Most tests change rows directly and read the page again: the page cache is
     # off for them, and core/tests/test_pagecache.py turns it on.
     settings.PAGE_CACHE_SECONDS = 0
+    # The same for the header and footer's snapshot (core/context_processors.py).
+    settings.CHROME_SECONDS = 0
     settings.CACHES = {
         **settings.CACHES,
         "pages": {

@@ -1,13 +1,94 @@
-"""What the header and footer of every page need, read only when a template asks."""
+"""What the header and footer of every page need, read only when a template asks.
 
+The header and footer are the same on every page of a site: its settings, the
+default city with its weather and rate, the channel menu, the footer pages and the
+friendly links, eight queries. They are read once into a snapshot kept in the cache
+for `CHROME_SECONDS` and replaced at once when any of them changes
+(`chrome_changed`, called from core.invalidation), so an uncached page runs only
+its own queries.
+"""
+
+import uuid
+from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import timezone
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from core.models import FriendlyLink, SiteSettings
-from editions.models import City
+from editions.models import City, ExchangeRate, WeatherReading
 from news.models import ChannelPage
+
+VERSION_KEY = "core:chrome-version"
+
+
+@dataclass
+class Snapshot:
+    settings: SiteSettings
+    city: City | None
+    weather: WeatherReading | None
+    rate: ExchangeRate | None
+    cities: list[City]
+    channels: list[ChannelPage]
+    friendly_links: list[FriendlyLink]
+    footer_pages: list[Page]
+    app_url: str
+
+
+def chrome_changed() -> None:
+    """Every site's snapshot is out of date: the next page reads a new one."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def app_download_url(request, settings: SiteSettings) -> str:
+    """The app's own page where there is one, else a store's."""
+    page = settings.app_download_page if settings.app_download_page_id else None
+    if page is not None and page.live:
+        return page.get_url(request)
+    return settings.app_store_url or settings.google_play_url
+
+
+def read_snapshot(request) -> Snapshot:
+    settings = SiteSettings.current(request)
+    city = settings.default_city or City.objects.first()
+    wanted = [
+        settings.privacy_page_id,
+        settings.contact_page_id,
+        settings.business_page_id,
+        settings.careers_page_id,
+    ]
+    found = Page.objects.live().in_bulk([pk for pk in wanted if pk])
+    return Snapshot(
+        settings=settings,
+        city=city,
+        weather=city.current_weather() if city else None,
+        rate=city.current_rate() if city else None,
+        cities=list(City.objects.all()),
+        channels=list(ChannelPage.objects.live().in_menu().order_by("path")),
+        friendly_links=list(FriendlyLink.objects.all()),
+        footer_pages=[found[pk] for pk in wanted if pk in found],
+        app_url=app_download_url(request, settings),
+    )
+
+
+def snapshot(request) -> Snapshot:
+    seconds = django_settings.CHROME_SECONDS
+    if not seconds:
+        return read_snapshot(request)
+    site = Site.find_for_request(request)
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    key = f"core:chrome:{version}:{site.pk if site else 0}"
+    found = cache.get(key)
+    if found is None:
+        found = read_snapshot(request)
+        cache.set(key, found, seconds)
+    return found
 
 
 class SiteChrome:
@@ -15,35 +96,44 @@ class SiteChrome:
         self.request = request
 
     @cached_property
+    def snapshot(self) -> Snapshot:
+        return snapshot(self.request)
+
+    @property
     def settings(self) -> SiteSettings:
-        return SiteSettings.current(self.request)
+        return self.snapshot.settings
 
-    @cached_property
-    def city(self):
-        return self.settings.default_city or City.objects.first()
+    @property
+    def city(self) -> City | None:
+        return self.snapshot.city
 
-    @cached_property
+    @property
+    def weather(self) -> WeatherReading | None:
+        return self.snapshot.weather
+
+    @property
+    def rate(self) -> ExchangeRate | None:
+        return self.snapshot.rate
+
+    @property
     def cities(self) -> list[City]:
-        return list(City.objects.all())
+        return self.snapshot.cities
 
-    @cached_property
+    @property
     def channels(self) -> list:
-        return list(ChannelPage.objects.live().in_menu().order_by("path"))
+        return self.snapshot.channels
 
-    @cached_property
+    @property
+    def app_url(self) -> str:
+        return self.snapshot.app_url
+
+    @property
     def friendly_links(self) -> list[FriendlyLink]:
-        return list(FriendlyLink.objects.all())
+        return self.snapshot.friendly_links
 
-    @cached_property
+    @property
     def footer_pages(self) -> list:
-        wanted = [
-            self.settings.privacy_page_id,
-            self.settings.contact_page_id,
-            self.settings.business_page_id,
-            self.settings.careers_page_id,
-        ]
-        found = Page.objects.live().in_bulk([pk for pk in wanted if pk])
-        return [found[pk] for pk in wanted if pk in found]
+        return self.snapshot.footer_pages
 
     @cached_property
     def year(self) -> int:

@@ -8,12 +8,15 @@ and after it, so a keyword taken off an article purges that keyword's page too.
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
 from core import pagecache
+from core.context_processors import chrome_changed
+from core.models import FriendlyLink, SiteSettings
 from core.tasks import purge_frontend_cache
 from editions.models import City, ExchangeRate, WeatherReading
 from news.models import ArticlePage
@@ -66,6 +69,24 @@ def remember_links(sender, instance, **kwargs):
         return
     if stored.live:
         instance._links_before_save = article_links(stored)
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(post_delete)
+@receiver(post_save, sender=SiteSettings)
+@receiver(post_save, sender=FriendlyLink)
+@receiver(post_save, sender=City)
+@receiver(post_save, sender=WeatherReading)
+@receiver(post_save, sender=ExchangeRate)
+def renew_chrome(sender, **kwargs):
+    """The header and footer show pages (the menu, the footer links), the site's
+    settings, friendly links and the default city's weather and rate."""
+    if sender is not None and issubclass(
+        sender,
+        Page | SiteSettings | FriendlyLink | City | WeatherReading | ExchangeRate,
+    ):
+        transaction.on_commit(chrome_changed)
 
 
 @receiver(page_published)

@@ -43,7 +43,10 @@ def header_widget(request, slug: str):
     """The date, weather and rate for one city: the same for every reader of it."""
     default = SiteSettings.current(request).default_city
     city = City.objects.get_or_default(slug, default)
-    return TemplateResponse(request, "editions/header_widget.html", {"city": city})
+    context = {"city": city}
+    if city is not None:
+        context |= {"weather": city.current_weather(), "rate": city.current_rate()}
+    return TemplateResponse(request, "editions/header_widget.html", context)
 
 
 @require_GET

@@ -25,10 +25,3 @@ def canonical_url(context, variant: str = "") -> str:
     if page.isascii() and page.isdigit() and int(page) > 1:
         url += f"?page={int(page)}"
     return url
-
-
-@register.simple_tag
-def app_download_url(site_settings) -> str:
-    if site_settings.app_download_page_id and site_settings.app_download_page:
-        return site_settings.app_download_page.url
-    return site_settings.app_store_url or site_settings.google_play_url

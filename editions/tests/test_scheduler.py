@@ -51,10 +51,16 @@ def calls(monkeypatch):
 
 @pytest.fixture
 def cities(db):
+    # In this order whatever names the factory's sequence gives them.
     return [
-        CityFactory(slug="sydney"),
-        CityFactory(slug="perth", time_zone="Australia/Perth"),
-        CityFactory(slug="vancouver", time_zone="America/Vancouver", currency="CAD"),
+        CityFactory(slug="sydney", sort_order=1),
+        CityFactory(slug="perth", time_zone="Australia/Perth", sort_order=2),
+        CityFactory(
+            slug="vancouver",
+            time_zone="America/Vancouver",
+            currency="CAD",
+            sort_order=3,
+        ),
     ]
 
 
