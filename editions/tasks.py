@@ -1,5 +1,6 @@
 """Background jobs of the editions: refreshing weather and rates from the providers,
-and the scheduler that enqueues them once per time slot however many schedulers run."""
+and the scheduler that enqueues them once per time slot however many schedulers run
+(and puts back the tasks of dead workers, taskhealth/recovery.py)."""
 
 import datetime
 import logging
@@ -17,6 +18,7 @@ from django_tasks.base import Task
 from editions import rates, weather
 from editions.models import City, RejectedReading, ScheduledRun
 from editions.readings import store_forecast, store_rates
+from taskhealth.recovery import reap_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ def run_once(now: datetime.datetime | None = None) -> list[str]:
     enqueue_due_sources(now)
     if take_slot("prune", slot_for(now, PRUNE_SECONDS)):
         prune(now)
+    # Every tick: the tasks of a worker that died go back to the queue.
+    reap_tasks(now)
     return enqueued
 
 

@@ -37,6 +37,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+# Seconds without a heartbeat after which a task worker counts as dead and the
+# scheduler (or `manage.py reap_tasks`) puts its running task back in the queue.
+TASK_WORKER_TIMEOUT = float(os.environ.get("TASK_WORKER_TIMEOUT", "30"))
 EMAIL_URL = os.environ.get("EMAIL_URL", "console:")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "huaxun <noreply@localhost>")
 SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://127.0.0.1:8000")
@@ -62,6 +65,9 @@ INGEST_PRIVATE_HOSTS = env_list("INGEST_PRIVATE_HOSTS", "")
 WEATHER_REFRESH_SECONDS = int(os.environ.get("WEATHER_REFRESH_SECONDS", "1800"))
 RATES_REFRESH_SECONDS = int(os.environ.get("RATES_REFRESH_SECONDS", "3600"))
 HOT_LIST_SECONDS = int(os.environ.get("HOT_LIST_SECONDS", "300"))
+# How long the header and footer's data (settings, menu, the default city's weather
+# and rate) is kept between changes; 0 reads it on every page.
+CHROME_SECONDS = int(os.environ.get("CHROME_SECONDS", "60"))
 # The full-page cache for anonymous readers (core/pagecache.py): seconds a copy is
 # kept here, what a CDN may keep (s-maxage), nginx's micro-cache (X-Accel-Expires);
 # 0 turns each off.
@@ -74,6 +80,9 @@ PAGE_CACHE_DIR = Path(os.environ.get("PAGE_CACHE_DIR", BASE_DIR / "var" / "page-
 FRONTEND_CACHE_URL = os.environ.get("FRONTEND_CACHE_URL", "")
 CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
 DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+# Read-only copies of the primary, comma separated; reads go there through
+# core/routers.py (docs/deploy.md). Empty: everything on DATABASE_URL.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", "")
 # -------------------------------------------------------------------------------
 
 if not SECRET_KEY:
@@ -91,6 +100,8 @@ INSTALLED_APPS = [
     "search",
     "discovery",
     "variants",
+    # Before django_tasks_db: its db_worker command beats the heartbeat.
+    "taskhealth",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -158,22 +169,40 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
-    # the start of a transaction so two writers queue instead of failing mid-way.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
-        ),
-    }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
-    # Fail fast while PostgreSQL is away: readers get the 503 page in seconds.
-    DATABASES["default"]["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
+
+def database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
+        # at the start of a transaction so two writers queue instead of failing.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    else:
+        config["CONN_MAX_AGE"] = 60
+        # Fail fast while PostgreSQL is away: readers get the 503 page in seconds.
+        config["OPTIONS"] = {"connect_timeout": DATABASE_CONNECT_TIMEOUT}
+    return config
+
+
+DATABASES = {"default": database(DATABASE_URL)}
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    # Tests run against the primary's test database under the replica's name.
+    DATABASES[f"replica{_number}"] = {**database(_url), "TEST": {"MIRROR": "default"}}
+# Seconds a reader's requests read from the primary after one that wrote (the
+# `pin_primary` cookie): longer than the replicas usually lag.
+REPLICA_PIN_SECONDS = 10
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["core.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("core.pagecache.PageCacheMiddleware") + 1,
+        "core.routers.ReplicaMiddleware",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
