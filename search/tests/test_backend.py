@@ -147,3 +147,43 @@ def test_words_added_to_the_dictionary_later_are_found(channel, monkeypatch):
 def test_autocomplete_for_the_admin_still_works(articles):
     results = ArticlePage.objects.live().autocomplete("好市")
     assert {article.slug for article in results} == {"hurstville"}
+
+
+def test_few_and_many_matches_give_the_same_newest_first_pages(channel, monkeypatch):
+    """PostgreSQL takes a query with few matches from the GIN index first
+    (SPARSE_HITS); above that, Wagtail's join. Both give the same pages."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the sparse-first path is PostgreSQL's (search.backend_postgres)")
+    from search import backend_postgres
+
+    start = timezone.now() - datetime.timedelta(days=30)
+    for n in range(7):
+        make_article(
+            channel,
+            title=f"袋鼠过马路第{n}回",
+            slug=f"kangaroo-{n}",
+            published_at=start + datetime.timedelta(days=(n * 5) % 7),
+        )
+    make_article(channel, title="无关新闻", slug="other")
+    live = ArticlePage.objects.live().order_by("-published_at")
+
+    def pages(query):
+        results = live.search(query, order_by_relevance=False)
+        return (
+            results.count(),
+            [a.slug for a in results[:3]],
+            [a.slug for a in results[3:6]],
+        )
+
+    sparse = pages("袋鼠")
+    monkeypatch.setattr(backend_postgres, "SPARSE_HITS", 2)
+    dense = pages("袋鼠")
+    assert sparse == dense
+    assert sparse[0] == 7
+    newest = [a.slug for a in live.filter(slug__startswith="kangaroo")[:3]]
+    assert sparse[1] == newest
