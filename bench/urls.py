@@ -6,6 +6,7 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.urls import path
 
+from huaxun.urls import handler500 as site_handler500
 from huaxun.urls import urlpatterns as site_urlpatterns
 
 BYTES_FILE = os.environ.get("BENCH_BYTES_FILE", "")
@@ -17,3 +18,5 @@ def page_bytes(request):
 
 
 urlpatterns = [path("bench/bytes/", page_bytes), *site_urlpatterns]
+# Errors as the site shows them: the Chinese 503 page while the database is away.
+handler500 = site_handler500
