@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.dispatch import receiver
@@ -311,17 +311,33 @@ class ArticleQuerySet(PageQuerySet):
         return self.filter(cities=city)
 
     def top_per_channel(self, count: int) -> dict[int, list["ArticlePage"]]:
-        """The newest `count` articles of every channel, in one query."""
-        ranked = self.annotate(
-            channel_rank=Window(
-                RowNumber(),
-                partition_by=[F("channel_id")],
-                order_by=[F("published_at").desc(), F("pk").desc()],
-            )
-        ).filter(channel_rank__lte=count)
+        """The newest `count` articles of every channel, in one query.
+
+        Where the database takes a LIMIT inside a UNION (PostgreSQL), one slice per
+        channel, each read from the (channel, -published_at) index: a window over
+        every article took 3.5 s at a million articles. SQLite numbers the rows
+        with a window function instead, which is fine at its sizes.
+        """
+        if connection.features.supports_slicing_ordering_in_compound:
+            channel_ids = list(ChannelPage.objects.values_list("pk", flat=True))
+            if not channel_ids:
+                return {}
+            ordered = self.order_by("-published_at", "-pk")
+            slices = [ordered.filter(channel_id=pk)[:count] for pk in channel_ids]
+            ranked = slices[0].union(*slices[1:], all=True)
+        else:
+            ranked = self.annotate(
+                channel_rank=Window(
+                    RowNumber(),
+                    partition_by=[F("channel_id")],
+                    order_by=[F("published_at").desc(), F("pk").desc()],
+                )
+            ).filter(channel_rank__lte=count)
         grouped: dict[int, list[ArticlePage]] = {}
         for article in ranked:
             grouped.setdefault(article.channel_id, []).append(article)
+        for articles in grouped.values():
+            articles.sort(key=lambda a: (a.published_at, a.pk), reverse=True)
         return grouped
 
 
@@ -465,7 +481,16 @@ class ArticlePage(Page):
     class Meta:
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        indexes = [models.Index(fields=["channel", "-published_at"])]
+        indexes = [
+            models.Index(fields=["channel", "-published_at"]),
+            # The front page's three headlines: without it, the newest-first walk
+            # read past every other article (200 ms at a million).
+            models.Index(
+                fields=["-published_at"],
+                condition=models.Q(is_headline=True),
+                name="news_article_headlines",
+            ),
+        ]
 
     @property
     def display_title(self) -> str:
