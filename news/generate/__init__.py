@@ -1,9 +1,9 @@
 """Fills the database with synthetic, live articles in bulk for benchmarks: page rows
-with treebeard paths computed here, then keywords and cities; the search index is
-the next step (news.generate.index).
+with treebeard paths computed here, cover images, keywords, cities and comments
+(news.generate.comments); the search index is the next step (news.generate.index).
 
-Each step is a function over one batch, so more kinds of rows (images, comments) can
-join as further steps."""
+Each step is a function over one batch, so more kinds of rows can join as further
+steps."""
 
 import datetime
 import random
@@ -20,7 +20,11 @@ from django.utils import timezone
 from taggit.models import Tag
 from wagtail.models import Page
 
+from comments.models import Comment, Notification
 from editions.models import City
+from news.generate.comments import Readers, draft_thread, insert_threads, reader_pool
+from news.generate.images import cover_pool
+from news.generate.rows import Table, allocate_ids, insert_rows
 from news.generate.text import (
     SUBURBS,
     article_text,
@@ -44,12 +48,19 @@ class Plan:
     channels: list[ChannelPage] = field(default_factory=list)
     start: datetime.datetime | None = None
     days: int = 365
+    # Comments are an average per article; none, as before, unless asked for.
+    comments_per_article: float = 0.0
+    readers: int = 2000
+    # A share of the articles get one of `covers` pool images as cover image.
+    cover_share: float = 0.0
+    covers: int = 20
 
 
 @dataclass
 class Report:
     setup_seconds: float = 0.0
     inserted: int = 0
+    comments: int = 0
     insert_seconds: float = 0.0
     indexed: int = 0
     index_seconds: float = 0.0
@@ -63,10 +74,17 @@ class Report:
     def summary(self) -> str:
         parts = []
         if self.inserted:
+            comments, comment_rate = "", ""
+            if self.comments:
+                comments = f" and {self.comments} comments"
+                rate = self.rate(self.comments, self.insert_seconds)
+                comment_rate = f", {rate:.0f} comments/s"
             parts.append(
                 f"archive pages and keywords ready in {self.setup_seconds:.1f} s; "
-                f"inserted {self.inserted} articles in {self.insert_seconds:.1f} s "
-                f"({self.rate(self.inserted, self.insert_seconds):.0f} articles/s)"
+                f"inserted {self.inserted} articles{comments} in "
+                f"{self.insert_seconds:.1f} s "
+                f"({self.rate(self.inserted, self.insert_seconds):.0f} articles/s"
+                f"{comment_rate})"
             )
         if self.indexed:
             parts.append(
@@ -154,26 +172,6 @@ def keyword_pool() -> list[int]:
     return [ids[name] for name in names if name in ids]
 
 
-def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Many rows at once: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            statement = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-            with cursor.cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "
-                f"VALUES ({marks})",
-                rows,
-            )
-
-
 @dataclass
 class Context:
     """What every batch shares."""
@@ -186,6 +184,9 @@ class Context:
     tag_ids: list[int]
     tag_cum_weights: list[float]
     end: datetime.datetime
+    readers: Readers
+    cover_ids: list[int]
+    now: datetime.datetime
 
 
 def build_context(plan: Plan) -> Context:
@@ -207,57 +208,12 @@ def build_context(plan: Plan) -> Context:
         tag_ids=tag_ids,
         tag_cum_weights=weights,
         end=end,
+        readers=reader_pool(
+            plan.readers if plan.comments_per_article > 0 else 0, plan.start
+        ),
+        cover_ids=cover_pool(plan.covers) if plan.cover_share > 0 else [],
+        now=timezone.now(),
     )
-
-
-class Table:
-    """Rows of one model's own table as tuples ready for the database: defaults
-    prepared once, only the values that need it converted per row."""
-
-    converted = {"DateTimeField", "UUIDField", "JSONField"}
-
-    def __init__(self, model, table: str | None = None):
-        self.fields = list(model._meta.local_concrete_fields)
-        self.table = table or model._meta.db_table
-        self.columns = [f.column for f in self.fields]
-        self.position = {f.attname: i for i, f in enumerate(self.fields)}
-        self.convert = {
-            f.attname: f for f in self.fields if f.get_internal_type() in self.converted
-        }
-        self.template = [
-            None if f.primary_key else f.get_db_prep_save(f.get_default(), connection)
-            for f in self.fields
-        ]
-
-    def row(self, values: dict) -> tuple:
-        row = list(self.template)
-        position, convert = self.position, self.convert
-        for name, value in values.items():
-            model_field = convert.get(name)
-            if model_field is not None:
-                value = model_field.get_db_prep_save(value, connection)
-            row[position[name]] = value
-        return tuple(row)
-
-    def insert(self, rows: list[tuple]) -> None:
-        insert_rows(self.table, self.columns, rows)
-
-
-def allocate_ids(model, count: int) -> list[int]:
-    """Primary keys for rows inserted with their ids. On SQLite the caller must
-    already hold the write lock (have written in this transaction)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                "FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [pk for (pk,) in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        last = cursor.fetchone()[0]
-    return list(range(last + 1, last + count + 1))
 
 
 @cache
@@ -265,9 +221,11 @@ def tables() -> dict[str, Table]:
     return {"page": Table(Page), "article": Table(ArticlePage)}
 
 
-def insert_batch(context: Context, sequences: range) -> list[int]:
-    """Page, article, keyword and city rows of one batch; the new page ids."""
+def insert_batch(context: Context, sequences: range) -> tuple[list[int], int]:
+    """Page, article, keyword, city and comment rows of one batch; the new page ids
+    and the number of comments."""
     plan, pages, articles, keywords, cities = context.plan, [], [], [], []
+    threads = []
     span = (context.end - plan.start).total_seconds()
     for sequence in sequences:
         rng = random.Random(plan.seed * 1_000_000_007 + sequence)
@@ -309,6 +267,14 @@ def insert_batch(context: Context, sequences: range) -> list[int]:
         keywords.append(sorted(picked))
         city_count = min(between(rng, 0, 2), len(context.city_ids))
         cities.append(sorted(rng.sample(context.city_ids, city_count)))
+        # Drawn after everything above, so the articles stay those of earlier runs.
+        if context.cover_ids and rng.random() < plan.cover_share:
+            articles[-1]["cover_image_id"] = pick(rng, context.cover_ids)
+        thread = draft_thread(
+            rng, context.readers, plan.comments_per_article, published, context.now
+        )
+        articles[-1]["comment_count"] = len(thread)
+        threads.append(thread)
     # Writing first takes SQLite's write lock before ids are counted.
     flush_numchild(context.slots)
     ids = allocate_ids(Page, len(pages))
@@ -339,7 +305,7 @@ def insert_batch(context: Context, sequences: range) -> list[int]:
             for city in city_ids
         ],
     )
-    return ids
+    return ids, insert_threads(ids, threads)
 
 
 def flush_numchild(slots: dict[tuple, Slot]) -> None:
@@ -351,9 +317,12 @@ def flush_numchild(slots: dict[tuple, Slot]) -> None:
             slot.added = 0
 
 
-def generate(plan: Plan, progress: Callable[[int], None] = lambda n: None) -> Report:
-    """Insert `plan.count` live articles after any generated before; one transaction
-    per batch, so an interrupted run leaves a valid tree."""
+def generate(
+    plan: Plan, progress: Callable[[int, int], None] = lambda articles, comments: None
+) -> Report:
+    """Insert `plan.count` live articles after any generated before, with their
+    comments; one transaction per batch, so an interrupted run leaves a valid tree.
+    `progress` is told each batch's numbers of articles and comments."""
     if not plan.channels:
         plan.channels = list(ChannelPage.objects.order_by("path"))
     if not plan.channels:
@@ -370,11 +339,12 @@ def generate(plan: Plan, progress: Callable[[int], None] = lambda n: None) -> Re
     for low in range(first, first + plan.count, plan.batch):
         sequences = range(low, min(low + plan.batch, first + plan.count))
         with transaction.atomic():
-            ids = insert_batch(context, sequences)
+            ids, comments = insert_batch(context, sequences)
         report.first_pk = report.first_pk or ids[0]
         report.last_pk = ids[-1]
         report.inserted += len(ids)
-        progress(len(ids))
+        report.comments += comments
+        progress(len(ids), comments)
     analyze()
     report.insert_seconds = time.perf_counter() - started
     return report
@@ -383,7 +353,14 @@ def generate(plan: Plan, progress: Callable[[int], None] = lambda n: None) -> Re
 def analyze() -> None:
     """Fresh planner statistics for the tables just filled: without them PostgreSQL
     plans the indexing step's keyword lookups as scans of millions of rows."""
-    tables = [ArticlePage, Page, ArticleKeyword, ArticlePage.cities.through]
+    tables = [
+        ArticlePage,
+        Page,
+        ArticleKeyword,
+        ArticlePage.cities.through,
+        Comment,
+        Notification,
+    ]
     quoted = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

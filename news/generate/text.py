@@ -243,3 +243,15 @@ def article_text(
     cut = first.find("。")
     summary = first[: cut + 1] if 0 < cut < 120 else first[:120]
     return ArticleText(title=title, summary=summary, paragraphs=paragraphs)
+
+
+def comment_text(rng: random.Random, stream: WordStream) -> str:
+    """A reader's comment of 10–80 characters: a clause or a few, sometimes ending
+    in an exclamation or a question."""
+    target = between(rng, 10, 80)
+    parts, size = [], 0
+    while size < target:
+        clause = "".join(stream.take(between(rng, 2, 7)))
+        parts.append(clause + pick(rng, CLAUSE_MARKS))
+        size += len(clause) + 1
+    return "".join(parts)[: target - 1] + pick(rng, SENTENCE_MARKS)

@@ -16,6 +16,8 @@ from news.generate.index import (
 from news.models import ChannelPage
 from search.bulk import delete_entries
 
+COMMENTS_PER_ARTICLE = 10.0
+
 
 def parse_date(value: str) -> datetime.datetime:
     try:
@@ -27,8 +29,9 @@ def parse_date(value: str) -> datetime.datetime:
 
 class Command(BaseCommand):
     help = (
-        "Add N live synthetic articles under the existing channels, in bulk, then "
-        "index them with the configured search backend."
+        "Add N live synthetic articles under the existing channels, in bulk, with "
+        "cover images and readers' comments, then index them with the configured "
+        "search backend."
     )
 
     def add_arguments(self, parser):
@@ -42,6 +45,26 @@ class Command(BaseCommand):
             "--start-date", type=parse_date, help="default: --days before today"
         )
         parser.add_argument("--days", type=int, default=365)
+        parser.add_argument(
+            "--comments-per-article",
+            type=float,
+            default=COMMENTS_PER_ARTICLE,
+            metavar="MEAN",
+            help="average comments per article, a third of them replies (0: none)",
+        )
+        parser.add_argument(
+            "--readers",
+            type=int,
+            default=2000,
+            help="synthetic reader accounts who write the comments (made once)",
+        )
+        parser.add_argument(
+            "--cover-share",
+            type=float,
+            default=1 / 3,
+            metavar="SHARE",
+            help="share of the articles with a cover image, from a pool of 20",
+        )
         parser.add_argument(
             "--no-index", action="store_true", help="leave the search index alone"
         )
@@ -70,6 +93,10 @@ class Command(BaseCommand):
             raise CommandError("count must be ≥ 0, --batch and --days ≥ 1")
         if options["index_batch"] < 1 or options["workers"] < 0:
             raise CommandError("--index-batch must be ≥ 1, --workers ≥ 0")
+        if options["comments_per_article"] < 0 or options["readers"] < 1:
+            raise CommandError("--comments-per-article must be ≥ 0, --readers ≥ 1")
+        if not 0 <= options["cover_share"] <= 1:
+            raise CommandError("--cover-share must be between 0 and 1")
         channels = []
         if options["channels"]:
             slugs = options["channels"]
@@ -86,10 +113,21 @@ class Command(BaseCommand):
                 channels=channels,
                 start=options["start_date"],
                 days=options["days"],
+                comments_per_article=options["comments_per_article"],
+                readers=options["readers"],
+                cover_share=options["cover_share"],
             )
             with tqdm(total=count, desc="insert", unit="art", file=sys.stderr) as bar:
+                comments = 0
+
+                def advance(articles: int, batch_comments: int) -> None:
+                    nonlocal comments
+                    comments += batch_comments
+                    bar.set_postfix(comments=comments, refresh=False)
+                    bar.update(articles)
+
                 try:
-                    report = generate(plan, progress=bar.update)
+                    report = generate(plan, progress=advance)
                 except ValueError as error:
                     raise CommandError(str(error)) from error
         if not options["no_index"] and (report.inserted or options["index_only"]):
