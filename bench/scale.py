@@ -59,6 +59,7 @@ def environment(url: str, workdir: Path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "PAGE_CACHE_SECONDS": "0",
         "PAGE_CACHE_DIR": str(workdir / "page-cache"),
+        "STATIC_ROOT": str(workdir / "static"),
     }
 
 
@@ -67,6 +68,7 @@ def measure(url: str, seconds: int, workdir: Path) -> dict[str, float]:
 
     env = environment(url, workdir)
     manage(env, "migrate", "--no-input")
+    manage(env, "collectstatic", "--no-input", "--verbosity", "0")
     path = (
         subprocess.run(
             [sys.executable, __file__, "--article-path"],
