@@ -5,7 +5,9 @@ default city with its weather and rate, the channel menu, the footer pages and t
 friendly links, eight queries. They are read once into a snapshot kept in the cache
 for `CHROME_SECONDS` and replaced at once when any of them changes
 (`chrome_changed`, called from core.invalidation), so an uncached page runs only
-its own queries.
+its own queries. It lives in the page cache's store, which every process shares
+(Redis, or files in the embedded default): a change saved by a task worker or by
+another app server's process must reach them all.
 """
 
 import uuid
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from wagtail.models import Page, Site
 
@@ -37,9 +39,13 @@ class Snapshot:
     app_url: str
 
 
+def shared_cache():
+    return caches[django_settings.PAGE_CACHE_ALIAS]
+
+
 def chrome_changed() -> None:
     """Every site's snapshot is out of date: the next page reads a new one."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    shared_cache().set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def app_download_url(request, settings: SiteSettings) -> str:
@@ -77,12 +83,12 @@ def snapshot(request) -> Snapshot:
     seconds = django_settings.CHROME_SECONDS
     if not seconds:
         return read_snapshot(request)
+    cache = shared_cache()
     site = Site.find_for_request(request)
     version = cache.get(VERSION_KEY)
     if version is None:
-        version = uuid.uuid4().hex
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY, "")
     key = f"core:chrome:{version}:{site.pk if site else 0}"
     found = cache.get(key)
     if found is None:

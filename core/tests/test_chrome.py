@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from core.models import FriendlyLink, SiteSettings
@@ -16,9 +16,10 @@ from news.tests.factories import ChannelPageFactory, make_article
 @pytest.fixture(autouse=True)
 def chrome_cache(settings):
     settings.CHROME_SECONDS = 60
-    cache.clear()
+    # The snapshot lives in the page cache's store, shared by every process.
+    caches[settings.PAGE_CACHE_ALIAS].clear()
     yield
-    cache.clear()
+    caches[settings.PAGE_CACHE_ALIAS].clear()
 
 
 @pytest.fixture
