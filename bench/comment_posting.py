@@ -12,28 +12,24 @@ import argparse
 import http.client
 import os
 import re
-import socket
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 # Run as a script, so the project root is not on the path by itself.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.demo_site import REPO, add_database_arguments, demo_database, manage
+from bench.demo_site import add_database_arguments, demo_database, manage
+from bench.run import app_server
 
 PASSWORD = "bench-reader-password"
-SERVER_START_TIMEOUT = 30
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 POST_ACTION_RE = re.compile(r'action="/comments/article/(\d+)/post/"')
 # Creates the confirmed readers and prints the URL of the newest article.
@@ -105,65 +101,6 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers_200(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-@contextmanager
-def granian(
-    env: dict[str, str], workers: int, blocking_threads: int, log: Path
-) -> Iterator[int]:
-    """The site served by granian in its own process; yields its port."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "huaxun.wsgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--blocking-threads",
-        str(blocking_threads),
-    ]
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while not answers_200(port):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"granian did not start:\n{log.read_text()}")
-                time.sleep(0.25)
-            yield port
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
 def post_comments(
     reader: Reader, article_id: int, token: str, count: int, start: threading.Barrier
 ) -> list[tuple[float, str]]:
@@ -198,7 +135,8 @@ def run(args: argparse.Namespace) -> str:
         setup = SETUP_READERS.format(readers=args.readers, password=PASSWORD)
         article_url = manage(env, "shell", "-c", setup).strip().splitlines()[-1]
         log = Path(env["MEDIA_ROOT"]).parent / "granian.log"
-        with granian(env, args.workers, args.blocking_threads, log) as port:
+        with app_server(env, args.workers, log, args.blocking_threads) as url:
+            port = urlsplit(url).port
             readers = [Reader(port) for _ in range(args.readers)]
             names = [f"reader{n}" for n in range(args.readers)]
             with ThreadPoolExecutor(max_workers=args.readers) as pool:

@@ -60,9 +60,12 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
 
 
 @contextmanager
-def app_server(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+def app_server(
+    env: dict[str, str], workers: int, log: Path, blocking_threads: int = 1
+) -> Iterator[str]:
+    """granian serving the site in a process of its own; yields its URL."""
     port = free_port()
-    command = app_server_command(port, workers)
+    command = app_server_command(port, workers, blocking_threads)
     with log.open("wb") as output:
         server = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT

@@ -41,7 +41,9 @@ def answers(url: str) -> bool:
         return False
 
 
-def app_server_command(port: int, workers: int = 1) -> list[str]:
+def app_server_command(
+    port: int, workers: int = 1, blocking_threads: int = 1
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -55,7 +57,7 @@ def app_server_command(port: int, workers: int = 1) -> list[str]:
         "--workers",
         str(workers),
         "--blocking-threads",
-        "1",
+        str(blocking_threads),
         "huaxun.wsgi:application",
     ]
 

@@ -171,20 +171,29 @@ class SparseFirstSearchMixin:
             or isinstance(self.query, MatchAll | Not | Fuzzy)
         ):
             return super().search(config, start, stop, score_field, **kwargs)
-        entries = postgres.IndexEntry.objects.filter(
-            content_type_id__in=get_descendants_content_types_pks(self.queryset.model),
-            body=self.build_tsquery(self.query, config=config),
-        )
-        object_ids = list(
-            entries.values_list("object_id", flat=True)[: SPARSE_HITS + 1]
-        )
-        if len(object_ids) > SPARSE_HITS:
+        object_ids = self.sparse_ids(config)
+        if object_ids is None:
             return super().search(config, start, stop, score_field, **kwargs)
         to_python = self.queryset.model._meta.pk.to_python
         queryset = self.queryset.filter(pk__in=[to_python(pk) for pk in object_ids])
         if not queryset.query.order_by:
             queryset = queryset.order_by("-pk")
         return queryset[start:stop]
+
+    def sparse_ids(self, config) -> list[str] | None:
+        """The matching entries' object ids, or None if there are more than
+        SPARSE_HITS; read once per compiler, which the results page's count and
+        its page of results share."""
+        if not hasattr(self, "_sparse_ids"):
+            entries = postgres.IndexEntry.objects.filter(
+                content_type_id__in=get_descendants_content_types_pks(
+                    self.queryset.model
+                ),
+                body=self.build_tsquery(self.query, config=config),
+            )
+            found = list(entries.values_list("object_id", flat=True)[: SPARSE_HITS + 1])
+            self._sparse_ids = found if len(found) <= SPARSE_HITS else None
+        return self._sparse_ids
 
 
 class SegmentingPostgresCompiler(

@@ -101,7 +101,14 @@ def search(request):
     relevance_allowed = False
     if words:
         articles = filtered_articles(filters)
-        count = articles.search(query, order_by_relevance=False).count()
+        listed = articles.for_listing().defer(None)
+        # "-id", not "-pk": search backends order only by indexed filter fields.
+        # One search for the count and the newest-first page: the query is
+        # segmented once, and on PostgreSQL its sparse matches read once.
+        newest = listed.order_by("-published_at", "-id").search(
+            query, order_by_relevance=False
+        )
+        count = newest.count()
         relevance_allowed = count <= RELEVANCE_LIMIT
         by_relevance = filters.sort == "relevance" and relevance_allowed
         if filters.sort == "relevance" and not relevance_allowed:
@@ -111,18 +118,11 @@ def search(request):
         last = min(max(math.ceil(count / PER_PAGE), 1), MAX_PAGE)
         number = min(page_number(request), last)
         offset = (number - 1) * PER_PAGE
-        listed = articles.for_listing().defer(None)
-        # "-id", not "-pk": search backends order only by indexed filter fields.
-        listed = (
-            listed.order_by()
-            if by_relevance
-            else listed.order_by("-published_at", "-id")
-        )
-        results = list(
-            listed.search(query, order_by_relevance=by_relevance)[
-                offset : offset + PER_PAGE
-            ]
-        )
+        if by_relevance:
+            found = listed.order_by().search(query, order_by_relevance=True)
+        else:
+            found = newest
+        results = list(found[offset : offset + PER_PAGE])
         for article in results:
             article.title_marked = highlight(article.title, words)
             text = f"{article.summary} {plain_text(article.body.raw_data)}".strip()
