@@ -37,6 +37,8 @@ def _fresh_caches(settings, tmp_path):
     settings.PAGE_CACHE_SECONDS = 0
     # The same for the header and footer's snapshot (core/context_processors.py).
     settings.CHROME_SECONDS = 0
+    # And for the rendered fragments of article pages (FRAGMENT_SECONDS).
+    settings.FRAGMENT_SECONDS = 0
     settings.CACHES = {
         **settings.CACHES,
         "pages": {

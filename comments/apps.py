@@ -10,3 +10,7 @@ class CommentsConfig(AppConfig):
         # Connects the signals that make every process rebuild its word filter
         # when FilterWord rows change.
         import comments.wordfilter  # noqa: F401
+        from comments.models import comments_changed
+        from comments.views import forget_lists
+
+        comments_changed.connect(forget_lists)

@@ -3,17 +3,21 @@ reports, edits and deletions. Each works as a plain form and in place with htmx.
 
 import uuid
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, resolve_url
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -134,21 +138,70 @@ def attach_replies(threads: list[Comment], shown: int) -> None:
 
 
 def section_context(request, article: ArticlePage, order: str = "new") -> dict:
-    """What the comment section of an article page needs."""
+    """What the comment section of an article page needs. Anonymous readers all
+    see the same list, which is rendered once and kept (`anonymous_list`)."""
     settings = CommentSettings.current(request)
     mode = settings.mode_for(article)
-    threads, next_cursor = threads_page(article, order)
+    closed = mode == CommentMode.CLOSED
     context = {
         "article": article,
-        "threads": threads,
-        "next_cursor": next_cursor,
         "order": order,
         "order_choices": ORDER_CHOICES,
         "comment_mode": mode,
-        "comments_closed": mode == CommentMode.CLOSED,
+        "comments_closed": closed,
     }
+    if not request.user.is_authenticated:
+        html, has_threads = anonymous_list(article, order, closed)
+        context.update(threads_html=html, has_threads=has_threads, liked_ids=set())
+        return context
+    threads, next_cursor = threads_page(article, order)
+    context.update(threads=threads, next_cursor=next_cursor, has_threads=bool(threads))
     context.update(personal_context(request, threads, article, mode))
     return context
+
+
+def list_key(article_id: int, order: str, closed: bool) -> str:
+    return f"comment-list:{article_id}:{order}:{int(closed)}"
+
+
+def anonymous_list(article: ArticlePage, order: str, closed: bool) -> tuple[str, bool]:
+    """The first page of the comment list as an anonymous reader sees it, and
+    whether it has any comment: from the shared page cache store when there, for
+    `FRAGMENT_SECONDS` or until a comment on the article changes
+    (`forget_lists`). Without it the list is most of an uncached article page's
+    time (docs/benchmarks.md)."""
+    seconds = django_settings.FRAGMENT_SECONDS
+    store = caches[django_settings.PAGE_CACHE_ALIAS]
+    key = list_key(article.pk, order, closed)
+    if seconds:
+        cached = store.get(key)
+        if cached is not None:
+            html, has_threads = cached
+            return mark_safe(html), has_threads
+    threads, next_cursor = threads_page(article, order)
+    html = render_to_string(
+        "comments/section.html#threads",
+        {
+            "article": article,
+            "threads": threads,
+            "next_cursor": next_cursor,
+            "order": order,
+            "comments_closed": closed,
+            "liked_ids": set(),
+        },
+    )
+    if seconds:
+        store.set(key, (str(html), bool(threads)), seconds)
+    return html, bool(threads)
+
+
+def forget_lists(sender, article_id: int, **kwargs) -> None:
+    """`comments_changed`: a comment on the article was shown, hidden, edited,
+    pinned or featured."""
+    store = caches[django_settings.PAGE_CACHE_ALIAS]
+    store.delete_many(
+        [list_key(article_id, order, closed) for order in ORDERS for closed in (0, 1)]
+    )
 
 
 def personal_context(request, comments, article, mode) -> dict:

@@ -68,6 +68,11 @@ HOT_LIST_SECONDS = int(os.environ.get("HOT_LIST_SECONDS", "300"))
 # How long the header and footer's data (settings, menu, the default city's weather
 # and rate) is kept between changes; 0 reads it on every page.
 CHROME_SECONDS = int(os.environ.get("CHROME_SECONDS", "60"))
+# How long the parts of an article page that every anonymous reader sees alike are
+# kept rendered: its comment list (until a comment changes; likes show when it
+# expires), and its body, cover image and related stories (per published revision);
+# 0 renders them on every page.
+FRAGMENT_SECONDS = int(os.environ.get("FRAGMENT_SECONDS", "300"))
 # The full-page cache for anonymous readers (core/pagecache.py): seconds a copy is
 # kept here, what a CDN may keep (s-maxage), nginx's micro-cache (X-Accel-Expires);
 # 0 turns each off.

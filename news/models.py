@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import connection, models, transaction
@@ -595,6 +596,7 @@ class ArticlePage(Page):
                 self.source.name
             )
         context["article_keywords"] = list(self.keywords.all())
+        context["fragment_seconds"] = settings.FRAGMENT_SECONDS
         from comments.views import section_context
 
         context.update(section_context(request, self))

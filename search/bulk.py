@@ -130,6 +130,9 @@ def write_sqlite(
 
 STAGING = "search_bulk_entry"
 GIN_PENDING_LIST = "256MB"
+# For building a dropped GIN index again in one pass (rebuild_gin): the sort of its
+# keys spills to disk beyond this.
+GIN_BUILD_MEMORY = "2GB"
 
 
 def postgres_vector(column: str, config: str) -> str:
@@ -176,6 +179,43 @@ def flush_gin(table: str) -> None:
             "WHERE i.indrelid = %s::regclass AND a.amname = 'gin'",
             [table],
         )
+
+
+def gin_indexes(model) -> list:
+    """The GIN indexes the index table's model declares, whether built or not."""
+    from django.contrib.postgres.indexes import GinIndex
+
+    return [index for index in model._meta.indexes if isinstance(index, GinIndex)]
+
+
+def existing_indexes(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {name for name, details in constraints.items() if details["index"]}
+
+
+def drop_gin(model) -> None:
+    present = existing_indexes(model._meta.db_table)
+    with connection.schema_editor() as editor:
+        for index in gin_indexes(model):
+            if index.name in present:
+                editor.remove_index(model, index)
+
+
+def build_gin(model) -> None:
+    """Build the declared GIN indexes that are missing (dropped for an import, or
+    left missing by an import that was killed), each in one pass."""
+    present = existing_indexes(model._meta.db_table)
+    missing = [index for index in gin_indexes(model) if index.name not in present]
+    if not missing:
+        return
+    with connection.schema_editor() as editor:
+        # No index is built on a table with foreign key checks pending, as they are
+        # when the import ran inside an enclosing transaction: run them now.
+        editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        editor.execute(f"SET LOCAL maintenance_work_mem = '{GIN_BUILD_MEMORY}'")
+        for index in missing:
+            editor.add_index(model, index)
 
 
 def write_postgres(
@@ -268,9 +308,18 @@ def delete_entries(queryset) -> int:
 class BulkIndexer:
     """Index documents of one model in chunks: the main process reads and writes,
     `workers` processes segment (0: segment in this process). Use as a context
-    manager."""
+    manager.
 
-    def __init__(self, model, workers: int = 2):
+    `rebuild_gin` (PostgreSQL): drop the index table's GIN indexes for the import and
+    build them again in `finish`. Merging new entries into a large GIN index writes
+    it out page by page (150 articles/s at 140,000 entries with 128 MB of shared
+    buffers); one build at the end sorts every key once. Searches meanwhile scan the
+    table, so this is for filling an archive, not for a live portal's trickle. An
+    exception, Ctrl-C included, builds them again on the way out; after a killed
+    process the next bulk indexer builds what is missing when it starts.
+    """
+
+    def __init__(self, model, workers: int = 2, rebuild_gin: bool = False):
         backend = get_search_backend()
         self.index = backend.get_index_for_model(model)
         self.vendor = connection.vendor
@@ -285,6 +334,7 @@ class BulkIndexer:
         self.pool = None
         self.pending: deque = deque()
         self.written = 0
+        self.rebuild_gin = rebuild_gin and self.vendor == "postgresql"
 
     def __enter__(self):
         words = dictionary_words()
@@ -298,6 +348,10 @@ class BulkIndexer:
             start_worker(words)
         if self.vendor == "postgresql":
             prepare_postgres()
+        if self.rebuild_gin:
+            drop_gin(self.index.entries.model)
+        elif self.vendor == "postgresql":
+            build_gin(self.index.entries.model)
         self.lengths = TitleLengths.of_index(self.table)
         return self
 
@@ -305,6 +359,8 @@ class BulkIndexer:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
+        if self.rebuild_gin:
+            build_gin(self.index.entries.model)
 
     def add(self, documents: list[Document]) -> int:
         """Queue a chunk; write the chunks whose segmenting is done. The count of
@@ -330,7 +386,9 @@ class BulkIndexer:
         written = 0
         while self.pending:
             written += self.write_next()
-        if self.vendor == "postgresql":
+        if self.rebuild_gin:
+            build_gin(self.index.entries.model)
+        elif self.vendor == "postgresql":
             flush_gin(self.table)
         # Fresh statistics, or the planner guesses how many entries a word matches
         # from before the import (it chose a 1.8 s plan over a 3 ms one at 100k).

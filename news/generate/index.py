@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from django.db import transaction
 from wagtail.search.backends import get_search_backend
+from wagtail.search.models import IndexEntry
 
 from news.generate import SLUG_PREFIX, Report
 from news.models import ArticleKeyword, ArticlePage
@@ -102,16 +103,30 @@ def article_documents(
         after = rows[-1][0]
 
 
+# Indexing at least this many articles, and more than the index already holds, drops
+# PostgreSQL's GIN indexes and builds them again at the end (search.bulk.BulkIndexer).
+REBUILD_GIN_OVER = 50_000
+
+
+def large_import(report: Report) -> bool:
+    coming = generated_articles(report.first_pk, report.last_pk).count()
+    return coming >= REBUILD_GIN_OVER and coming > IndexEntry.objects.count()
+
+
 def index_articles(
     report: Report,
     size: int = 1000,
     progress: Callable[[int], None] = lambda n: None,
     workers: int = 2,
+    rebuild_gin: bool | None = None,
 ) -> Report:
     """Index the articles of `report` (all generated ones when it has no range)
-    through the bulk indexer, segmenting in `workers` processes."""
+    through the bulk indexer, segmenting in `workers` processes; `rebuild_gin`
+    by default for a large import (`large_import`)."""
     started = time.perf_counter()
-    with BulkIndexer(ArticlePage, workers=workers) as indexer:
+    if rebuild_gin is None:
+        rebuild_gin = large_import(report)
+    with BulkIndexer(ArticlePage, workers=workers, rebuild_gin=rebuild_gin) as indexer:
         for documents in article_documents(report.first_pk, report.last_pk, size):
             done = indexer.add(documents)
             report.indexed += done

@@ -14,7 +14,7 @@ from news.generate.index import article_chunks, body_text, index_articles
 from news.generate.text import rare_word_for
 from news.models import ArticlePage
 from news.tests.factories import ChannelPageFactory, make_article
-from search import segment
+from search import bulk, segment
 
 pytestmark = [
     pytest.mark.django_db,
@@ -172,3 +172,53 @@ def test_body_text_matches_wagtail_for_every_kind_of_block(channel):
 def test_article_chunks_cover_the_range(generated):
     chunks = list(article_chunks(generated.first_pk, generated.last_pk, 100))
     assert [len(chunk) for chunk in chunks] == [100, 100, 100, 30]
+
+
+def gin_index_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s "
+            "AND indexdef LIKE '%% USING gin %%'",
+            ["wagtailsearch_indexentry"],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN is PostgreSQL's")
+def test_a_large_import_builds_the_gin_indexes_again_with_the_same_rows(generated):
+    articles = ArticlePage.objects.filter(slug__startswith="gen-")
+    object_ids = [str(pk) for pk in articles.values_list("pk", flat=True)]
+    declared = gin_index_names()
+    assert len(declared) == 3
+    index_articles(Report(), workers=0)
+    expected = index_rows(object_ids)
+    drop_entries(object_ids)
+
+    index_articles(Report(), workers=0, rebuild_gin=True)
+
+    assert index_rows(object_ids) == expected
+    assert gin_index_names() == declared
+    word = rare_word_for(250)
+    planted = {
+        article.pk
+        for article in articles
+        if rare_word_for(int(article.slug[4:])) == word
+    }
+    assert planted
+    found = ArticlePage.objects.live().search(word)
+    assert {article.pk for article in found} == planted
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN is PostgreSQL's")
+def test_a_failed_import_leaves_the_gin_indexes_in_place(generated, monkeypatch):
+    declared = gin_index_names()
+
+    def fail(*args, **kwargs):
+        assert gin_index_names() == set()  # dropped for the import
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(bulk, "write_postgres", fail)
+    with pytest.raises(RuntimeError):
+        index_articles(Report(), workers=0, rebuild_gin=True)
+
+    assert gin_index_names() == declared
