@@ -18,6 +18,10 @@ from search.segment import query_words
 PER_PAGE = 20
 # Ranking scores every match (on SQLite ~3 ms each): offered up to this many.
 RELEVANCE_LIMIT = 200
+# Matches are counted up to this many ("more than 10000 results"): counting every
+# match of a common word in a million articles took seconds (docs/benchmarks.md),
+# and nobody pages through 500 pages of results.
+COUNT_LIMIT = 10_000
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -98,6 +102,7 @@ def search(request):
     cities = list(City.objects.all())
     filters = parse_filters(request.GET, channels, cities)
     results, count, number, last = [], 0, 1, 1
+    count_capped = False
     relevance_allowed = False
     if words:
         articles = filtered_articles(filters)
@@ -108,7 +113,10 @@ def search(request):
         newest = listed.order_by("-published_at", "-id").search(
             query, order_by_relevance=False
         )
-        count = newest.count()
+        # A sliced search counts inside a LIMIT, on both backends.
+        count = newest[: COUNT_LIMIT + 1].count()
+        count_capped = count > COUNT_LIMIT
+        count = min(count, COUNT_LIMIT)
         relevance_allowed = count <= RELEVANCE_LIMIT
         by_relevance = filters.sort == "relevance" and relevance_allowed
         if filters.sort == "relevance" and not relevance_allowed:
@@ -135,6 +143,7 @@ def search(request):
             "has_words": bool(words),
             "results": results,
             "result_count": count,
+            "count_capped": count_capped,
             "filters": filters,
             "channels": channels,
             "cities": cities,

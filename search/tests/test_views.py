@@ -164,6 +164,22 @@ def test_pagination_keeps_filters_and_clamps(client, portal, monkeypatch):
     assert slugs(get(client, q="夜市", page="500")) == ["sydney-market"]
 
 
+def test_a_large_count_is_capped_and_every_page_still_works(
+    client, portal, monkeypatch
+):
+    monkeypatch.setattr(views, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    soup = get(client, q="夜市")
+    assert soup.select_one(".result-count").get_text(strip=True) == "超过 2 条结果"
+    assert slugs(soup) == ["world-market"]
+    soup = get(client, q="夜市", page="2")
+    assert slugs(soup) == ["melbourne-market"]
+    # Past the counted pages the last counted one is shown, as for any page too far.
+    assert slugs(get(client, q="夜市", page="3")) == ["melbourne-market"]
+    soup = get(client, q="博士山")
+    assert soup.select_one(".result-count").get_text(strip=True) == "共 1 条结果"
+
+
 def test_query_count_does_not_grow_with_the_page(client, portal, channel, monkeypatch):
     get(client, q="夜市")  # warms the segmenter's dictionary
     for n in range(6):
