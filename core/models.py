@@ -12,6 +12,7 @@ from wagtail.models import Page, Site
 from wagtail.snippets.models import register_snippet
 
 from core.pagination import paginate
+from core.restrictions import ViewRestrictionsMixin
 
 DEFAULT_REPUBLISH_DISCLAIMER = (
     "本文转载自{source},内容及观点仅代表原作者和原出处,本站转载旨在传递更多信息,"
@@ -155,7 +156,7 @@ class FriendlyLink(models.Model):
         return self.name
 
 
-class HomePage(Page):
+class HomePage(ViewRestrictionsMixin, Page):
     """The front page: headlines, the latest stories, and a block per channel."""
 
     latest_per_page = 20
@@ -214,7 +215,7 @@ class HomePage(Page):
         return context
 
 
-class StandardPage(Page):
+class StandardPage(ViewRestrictionsMixin, Page):
     """An ordinary page such as 隐私条款 or 联系我们."""
 
     body = StreamField(

@@ -11,6 +11,7 @@ from wagtail.models import Orderable, Page
 from wagtail.signals import page_published
 
 from core.pagination import paginate
+from core.restrictions import ViewRestrictionsMixin
 
 
 class ArticleViewHour(models.Model):
@@ -69,7 +70,7 @@ class ArticleTerm(models.Model):
         ]
 
 
-class TopicIndexPage(Page):
+class TopicIndexPage(ViewRestrictionsMixin, Page):
     """The list of every 专题."""
 
     per_page = 20
@@ -92,7 +93,7 @@ class TopicIndexPage(Page):
         return context
 
 
-class TopicPage(Page):
+class TopicPage(ViewRestrictionsMixin, Page):
     """A 专题: stories an editor grouped under one subject, in the editor's order."""
 
     intro = RichTextField(

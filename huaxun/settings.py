@@ -139,6 +139,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.sites.SiteMiddleware",
     "core.pagecache.PageCacheMiddleware",
     "variants.middleware.VariantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

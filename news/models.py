@@ -26,6 +26,7 @@ from wagtail.signals import post_page_move
 from comments.models import CommentMode
 from core.models import SiteSettings
 from core.pagination import paginate
+from core.restrictions import ViewRestrictionsMixin
 from news.blocks import ArticleBodyBlock
 
 TAKEDOWN_ACTION = "huaxun_news.takedown"
@@ -221,7 +222,7 @@ class Source(models.Model):
         return len(articles)
 
 
-class ChannelPage(Page):
+class ChannelPage(ViewRestrictionsMixin, Page):
     """A 栏目 such as 澳洲 or 财经; its articles sit in year and month buckets."""
 
     per_page = 20
@@ -268,7 +269,7 @@ class ChannelPage(Page):
         return self.archive_for(article.published_at).add_child(instance=article)
 
 
-class ArchiveYearPage(Page):
+class ArchiveYearPage(ViewRestrictionsMixin, Page):
     parent_page_types = ["news.ChannelPage"]
     subpage_types = ["news.ArchiveMonthPage"]
 
@@ -281,7 +282,7 @@ class ArchiveYearPage(Page):
         return context
 
 
-class ArchiveMonthPage(Page):
+class ArchiveMonthPage(ViewRestrictionsMixin, Page):
     per_page = 30
 
     parent_page_types = ["news.ArchiveYearPage"]
@@ -357,7 +358,7 @@ class CorrectionKind(models.TextChoices):
     RETRACTION = "retraction", _("Retraction")
 
 
-class ArticlePage(Page):
+class ArticlePage(ViewRestrictionsMixin, Page):
     published_at = models.DateTimeField(
         _("publish time"), default=timezone.now, db_index=True
     )
