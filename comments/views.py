@@ -140,7 +140,10 @@ def attach_replies(threads: list[Comment], shown: int) -> None:
 def section_context(request, article: ArticlePage, order: str = "new") -> dict:
     """What the comment section of an article page needs. Anonymous readers all
     see the same list, which is rendered once and kept (`anonymous_list`)."""
-    settings = CommentSettings.current(request)
+    # From the header's snapshot, renewed when the settings are saved.
+    from core.context_processors import snapshot
+
+    settings = snapshot(request).comment_settings
     mode = settings.mode_for(article)
     closed = mode == CommentMode.CLOSED
     context = {

@@ -19,6 +19,7 @@ from django.core.cache import caches
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from comments.models import CommentSettings
 from core.models import FriendlyLink, SiteSettings
 from editions.models import City, ExchangeRate, WeatherReading
 from news.models import ChannelPage
@@ -37,6 +38,7 @@ class Snapshot:
     friendly_links: list[FriendlyLink]
     footer_pages: list[Page]
     app_url: str
+    comment_settings: CommentSettings
 
 
 def shared_cache():
@@ -76,13 +78,25 @@ def read_snapshot(request) -> Snapshot:
         friendly_links=list(FriendlyLink.objects.all()),
         footer_pages=[found[pk] for pk in wanted if pk in found],
         app_url=app_download_url(request, settings),
+        comment_settings=CommentSettings.current(request),
     )
 
 
 def snapshot(request) -> Snapshot:
+    """The site's snapshot, its `key` naming this version of it (for fragments
+    rendered from it, such as the footer)."""
+    found = getattr(request, "_chrome_snapshot", None)
+    if found is None:
+        found = request._chrome_snapshot = read_or_keep_snapshot(request)
+    return found
+
+
+def read_or_keep_snapshot(request) -> Snapshot:
     seconds = django_settings.CHROME_SECONDS
     if not seconds:
-        return read_snapshot(request)
+        found = read_snapshot(request)
+        found.key = uuid.uuid4().hex
+        return found
     cache = shared_cache()
     site = Site.find_for_request(request)
     version = cache.get(VERSION_KEY)
@@ -94,6 +108,7 @@ def snapshot(request) -> Snapshot:
     if found is None:
         found = read_snapshot(request)
         cache.set(key, found, seconds)
+    found.key = key
     return found
 
 
@@ -140,6 +155,14 @@ class SiteChrome:
     @property
     def footer_pages(self) -> list:
         return self.snapshot.footer_pages
+
+    @property
+    def key(self) -> str:
+        return self.snapshot.key
+
+    @property
+    def fragment_seconds(self) -> int:
+        return django_settings.FRAGMENT_SECONDS
 
     @cached_property
     def year(self) -> int:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
+from comments.models import CommentSettings
 from core import pagecache
 from core.context_processors import chrome_changed
 from core.models import FriendlyLink, SiteSettings
@@ -79,12 +80,24 @@ def remember_links(sender, instance, **kwargs):
 @receiver(post_save, sender=City)
 @receiver(post_save, sender=WeatherReading)
 @receiver(post_save, sender=ExchangeRate)
-def renew_chrome(sender, **kwargs):
+@receiver(post_save, sender=CommentSettings)
+def renew_chrome(sender, created=False, **kwargs):
     """The header and footer show pages (the menu, the footer links), the site's
-    settings, friendly links and the default city's weather and rate."""
+    settings, friendly links and the default city's weather and rate; the
+    snapshot also holds the comment settings the article pages read."""
+    if sender is CommentSettings and created:
+        # Made with its defaults by the first read (`for_site`), snapshot's own
+        # included; the admin's form saves an existing row.
+        return
     if sender is not None and issubclass(
         sender,
-        Page | SiteSettings | FriendlyLink | City | WeatherReading | ExchangeRate,
+        Page
+        | SiteSettings
+        | FriendlyLink
+        | City
+        | WeatherReading
+        | ExchangeRate
+        | CommentSettings,
     ):
         transaction.on_commit(chrome_changed)
 

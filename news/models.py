@@ -10,6 +10,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -596,7 +597,10 @@ class ArticlePage(ViewRestrictionsMixin, Page):
             context["disclaimer"] = SiteSettings.current(request).disclaimer_for(
                 self.source.name
             )
-        context["article_keywords"] = list(self.keywords.all())
+        # Read only when a fragment that shows them is rendered, not kept.
+        context["article_keywords"] = SimpleLazyObject(
+            lambda: list(self.keywords.all())
+        )
         context["fragment_seconds"] = settings.FRAGMENT_SECONDS
         from comments.views import section_context
 

@@ -98,3 +98,27 @@ def test_without_a_snapshot_time_every_page_reads_afresh(client, settings, artic
     header_of(client, article.url)
     SiteSettings.objects.update(site_name="直读")  # no signal: nothing renewed
     assert header_of(client, article.url).select_one("a.logo").get_text() == "直读"
+
+
+def test_closing_comments_shows_at_once(client, article, committed):
+    from accounts.tests.factories import UserFactory
+    from comments.models import CommentMode, CommentSettings
+    from comments.tests.test_comments import add_comment
+
+    with committed():
+        add_comment(article, UserFactory(), "还能回复吗")
+    assert header_of(client, article.url).select_one(".reply-link")
+    with committed():
+        comment_settings = CommentSettings.current()
+        comment_settings.mode = CommentMode.CLOSED
+        comment_settings.save()
+    assert header_of(client, article.url).select_one(".reply-link") is None
+
+
+def test_the_kept_footer_follows_the_snapshot(client, article, committed, settings):
+    settings.FRAGMENT_SECONDS = 300
+    assert not header_of(client, article.url).select(".friendly-links a")
+    with committed():
+        FriendlyLink.objects.create(name="新友站", url="https://example.org/")
+    links = header_of(client, article.url).select(".friendly-links a")
+    assert [a.get_text(strip=True) for a in links] == ["新友站"]
