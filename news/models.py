@@ -1,6 +1,7 @@
 """Channels, articles and their monthly archive buckets, sources and keywords."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -601,7 +602,14 @@ class ArticlePage(ViewRestrictionsMixin, Page):
         context["article_keywords"] = SimpleLazyObject(
             lambda: list(self.keywords.all())
         )
-        context["fragment_seconds"] = settings.FRAGMENT_SECONDS
+        # The article's fragments are kept per publication. A preview shows a draft
+        # under the live page's id: a key of its own, and nothing kept.
+        if getattr(request, "is_preview", False):
+            context["fragment_version"] = uuid.uuid4().hex
+            context["fragment_seconds"] = 0
+        else:
+            context["fragment_version"] = self.last_published_at
+            context["fragment_seconds"] = settings.FRAGMENT_SECONDS
         from comments.views import section_context
 
         context.update(section_context(request, self))

@@ -40,3 +40,21 @@ def test_without_fragment_seconds_every_page_is_rendered(client, channel, settin
     assert body_of(client, article) == "第一版。"
     ArticlePage.objects.filter(pk=article.pk).update(body=paragraphs("第二版。"))
     assert body_of(client, article) == "第二版。"
+
+
+def test_a_preview_shows_the_draft_not_the_kept_body(client, channel, settings):
+    settings.FRAGMENT_SECONDS = 300
+    article = make_article(channel, body=paragraphs("已发布的正文。"))
+    assert body_of(client, article) == "已发布的正文。"  # now kept
+
+    article.body = paragraphs("草稿里的新正文。")
+    draft = article.save_revision().as_object()
+    # As the admin's preview sees it: the live page's id and publication time.
+    draft.last_published_at = article.last_published_at
+    response = draft.make_preview_request()
+    response.render()
+    soup = BeautifulSoup(response.content, "lxml")
+
+    assert soup.select_one(".article-body").get_text(strip=True) == "草稿里的新正文。"
+    # The preview kept nothing: readers still get the published body.
+    assert body_of(client, article) == "已发布的正文。"
